@@ -1,0 +1,1 @@
+"""gtm-warehouse ingestion, demo world and command line."""

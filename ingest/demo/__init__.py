@@ -1,0 +1,1 @@
+"""The demo world: a deterministic generator of a coherent go-to-market, and what it serves."""
