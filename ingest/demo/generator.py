@@ -38,10 +38,15 @@ WORLD_META = "world.json"
 Progress = Callable[[str, int, int], None]
 
 # Tables whose size is fixed by design rather than proportional to scale.
-FIXED_SIZE_TABLES = frozenset({
-    "google_ads/customers", "facebook_ads/ad_accounts", "linkedin_ads/ad_accounts",
-    "hubspot/forms", "hubspot/email_campaigns",
-})
+FIXED_SIZE_TABLES = frozenset(
+    {
+        "google_ads/customers",
+        "facebook_ads/ad_accounts",
+        "linkedin_ads/ad_accounts",
+        "hubspot/forms",
+        "hubspot/email_campaigns",
+    }
+)
 
 AD_ACCOUNTS = {
     "google_ads": (
@@ -58,7 +63,8 @@ AD_ACCOUNTS = {
     ),
 }
 PLATFORM_CHANNEL = {
-    "google_ads": "paid_search", "facebook_ads": "paid_social_meta",
+    "google_ads": "paid_search",
+    "facebook_ads": "paid_social_meta",
     "linkedin_ads": "paid_social_linkedin",
 }
 PLATFORM_UTM = {
@@ -70,8 +76,11 @@ PLATFORM_UTM = {
 PLATFORM_CPC = {"google_ads": 4.2, "facebook_ads": 1.3, "linkedin_ads": 7.5}
 AD_THEMES = ("brand", "competitor", "attribution", "forecasting", "retargeting", "report")
 AD_LANDING = {
-    "brand": "/", "competitor": "/product/attribution", "attribution": "/product/attribution",
-    "forecasting": "/product/forecasting", "retargeting": "/demo",
+    "brand": "/",
+    "competitor": "/product/attribution",
+    "attribution": "/product/attribution",
+    "forecasting": "/product/forecasting",
+    "retargeting": "/demo",
     "report": "/resources/state-of-revops-2026",
 }
 FORMS = (
@@ -84,14 +93,23 @@ FORMS = (
 KNOWN_VIA = ("form", "import", "event", "syndication", "sales")
 KNOWN_VIA_P = (0.50, 0.15, 0.12, 0.08, 0.15)
 LEAD_SOURCE = {
-    "form": "Web", "import": "Purchased List", "event": "Event", "syndication": "Content Syndication",
+    "form": "Web",
+    "import": "Purchased List",
+    "event": "Event",
+    "syndication": "Content Syndication",
     "sales": "Outbound",
 }
 HS_SOURCE = {
-    "paid_search": "PAID_SEARCH", "paid_social_meta": "PAID_SOCIAL",
-    "paid_social_linkedin": "PAID_SOCIAL", "organic_search": "ORGANIC_SEARCH", "direct": "DIRECT_TRAFFIC",
-    "referral": "REFERRALS", "email": "EMAIL_MARKETING", "events_webinars": "OFFLINE",
-    "content_syndication": "OFFLINE", None: "OFFLINE",
+    "paid_search": "PAID_SEARCH",
+    "paid_social_meta": "PAID_SOCIAL",
+    "paid_social_linkedin": "PAID_SOCIAL",
+    "organic_search": "ORGANIC_SEARCH",
+    "direct": "DIRECT_TRAFFIC",
+    "referral": "REFERRALS",
+    "email": "EMAIL_MARKETING",
+    "events_webinars": "OFFLINE",
+    "content_syndication": "OFFLINE",
+    None: "OFFLINE",
 }
 OPP_STAGES = (  # name, probability, forecast category, HubSpot stage
     ("Prospecting", 10, "Pipeline", "appointmentscheduled"),
@@ -103,8 +121,16 @@ OPP_STAGES = (  # name, probability, forecast category, HubSpot stage
 OPP_WON = ("Closed Won", 100, "Closed", "closedwon")
 OPP_LOST = ("Closed Lost", 0, "Omitted", "closedlost")
 PRODUCT_INTEREST = ("Attribution", "Forecasting", "Attribution;Forecasting")
-PHONE_FORMATS = ("e164", "international", "national", "dotted", "digits", "intl_00", "with_ext",
-                 "missing")
+PHONE_FORMATS = (
+    "e164",
+    "international",
+    "national",
+    "dotted",
+    "digits",
+    "intl_00",
+    "with_ext",
+    "missing",
+)
 PHONE_FORMAT_P = (0.25, 0.20, 0.20, 0.08, 0.05, 0.09, 0.05, 0.08)
 COUNTRY_FORMATS = ("iso2", "name", "iso3", "alias", "missing")
 COUNTRY_FORMAT_P = (0.35, 0.35, 0.10, 0.10, 0.10)
@@ -157,7 +183,7 @@ def generate(
     """Write a demo world into `out` and return its metadata (the content of world.json).
 
     The world is written beside `out` first and moved into place when complete, so `out` never
-    holds half a world. An existing world in `out` is replaced; any other non-empty `out` is refused.
+    holds half a world. An existing world in `out` is replaced; another non-empty `out` is refused.
     """
     out = Path(out)
     if not (isinstance(scale, int | float) and 0 < scale <= 100):
@@ -200,9 +226,15 @@ class _World:
         hours = np.arange(self.start - 2 * DAY, self.end + 2 * DAY, HOUR)
         self.tz_hours_from = int(hours[0])
         self.tz_offsets = {
-            zone: np.array([int(datetime.fromtimestamp(int(h), ZoneInfo(zone)).utcoffset()
-                                .total_seconds()) for h in hours], np.int64)
-            for zone in sorted(zones)}
+            zone: np.array(
+                [
+                    int(datetime.fromtimestamp(int(h), ZoneInfo(zone)).utcoffset().total_seconds())
+                    for h in hours
+                ],
+                np.int64,
+            )
+            for zone in sorted(zones)
+        }
         self.custom_fields = {
             ("hubspot", "contacts", "product_interest"): self.end - 200 * DAY,
             ("salesforce", "Lead", "Product_Interest__c"): self.end - 150 * DAY,
@@ -215,9 +247,9 @@ class _World:
 
     def prng(self, *labels: object) -> random.Random:
         """Python stream for `labels`, for per-record decisions."""
-        return random.Random(int.from_bytes(
-            hashlib.sha256(repr((self.seed, *labels)).encode()).digest()[:8], "big"
-        ))
+        return random.Random(
+            int.from_bytes(hashlib.sha256(repr((self.seed, *labels)).encode()).digest()[:8], "big")
+        )
 
     def count(self, base: float, minimum: int = 1) -> int:
         """Scale a scale-1 count, keeping at least `minimum`."""
@@ -264,20 +296,40 @@ class _World:
             email = f"{_slug(first)}.{_slug(last)}{i}@lumenanalytics.io"
             user = {"id": user_id, "role": role, "email": email, "owner_id": str(70_000_000 + i)}
             self.users.append(user)
-            rows.append({
-                "Id": user_id, "FirstName": first, "LastName": last, "Name": f"{first} {last}",
-                "Email": email, "Title": {"Marketing": "Marketing Manager",
-                                          "SDR": "Sales Development Representative",
-                                          "AE": "Account Executive"}[role],
-                "Department": "Marketing" if role == "Marketing" else "Sales", "IsActive": True,
-                "ManagerId": None, "CreatedDate": created, "LastModifiedDate": created,
-                "SystemModstamp": created, "_version_at": created,
-            })
-            owners.append({
-                "id": user["owner_id"], "email": email, "firstName": first, "lastName": last,
-                "userId": 9_000_000 + i, "createdAt": created, "updatedAt": created,
-                "archived": False, "_version_at": created,
-            })
+            rows.append(
+                {
+                    "Id": user_id,
+                    "FirstName": first,
+                    "LastName": last,
+                    "Name": f"{first} {last}",
+                    "Email": email,
+                    "Title": {
+                        "Marketing": "Marketing Manager",
+                        "SDR": "Sales Development Representative",
+                        "AE": "Account Executive",
+                    }[role],
+                    "Department": "Marketing" if role == "Marketing" else "Sales",
+                    "IsActive": True,
+                    "ManagerId": None,
+                    "CreatedDate": created,
+                    "LastModifiedDate": created,
+                    "SystemModstamp": created,
+                    "_version_at": created,
+                }
+            )
+            owners.append(
+                {
+                    "id": user["owner_id"],
+                    "email": email,
+                    "firstName": first,
+                    "lastName": last,
+                    "userId": 9_000_000 + i,
+                    "createdAt": created,
+                    "updatedAt": created,
+                    "archived": False,
+                    "_version_at": created,
+                }
+            )
         self.out.rows_of("salesforce/User", rows)
         self.out.rows_of("hubspot/owners", owners)
         self.aes = [u for u in self.users if u["role"] == "AE"]
@@ -318,13 +370,19 @@ class _World:
         self.company_name, self.company_domain = names, domains
         revenue = np.round(employees * rev_per_employee / 1000) * 1000
         self.company_revenue_cents = (revenue * 100).astype(np.int64)
-        self.out.columns("truth/companies", {
-            "company_id": np.arange(n, dtype=np.int64), "name": names, "domain": domains,
-            "industry": [ref.INDUSTRIES[i].salesforce for i in industry_idx],
-            "employee_count": employees,
-            "country_code": [countries[i].iso2 for i in country_idx],
-            "annual_revenue": self.company_revenue_cents.tolist(), "fit": self.company_fit,
-        })
+        self.out.columns(
+            "truth/companies",
+            {
+                "company_id": np.arange(n, dtype=np.int64),
+                "name": names,
+                "domain": domains,
+                "industry": [ref.INDUSTRIES[i].salesforce for i in industry_idx],
+                "employee_count": employees,
+                "country_code": [countries[i].iso2 for i in country_idx],
+                "annual_revenue": self.company_revenue_cents.tolist(),
+                "fit": self.company_fit,
+            },
+        )
 
     def _ads_structure(self) -> None:
         """Accounts, campaigns, ad groups and ads of the three platforms, and who runs when."""
@@ -336,8 +394,11 @@ class _World:
             code = {"google_ads": "gads", "facebook_ads": "meta", "linkedin_ads": "li"}[platform]
             source, medium, _ = PLATFORM_UTM[platform]
             campaigns, groups, ads = [], [], []
-            base_id = {"google_ads": 18_000_000_000, "facebook_ads": 23_850_000_000_000,
-                       "linkedin_ads": 612_000_000}[platform]
+            base_id = {
+                "google_ads": 18_000_000_000,
+                "facebook_ads": 23_850_000_000_000,
+                "linkedin_ads": 612_000_000,
+            }[platform]
             for c in range(n_campaigns):
                 account = accounts[c % len(accounts)]
                 theme = AD_THEMES[c % len(AD_THEMES)]
@@ -346,30 +407,54 @@ class _World:
                 first_day = rng.randrange(0, days - 45)
                 last_day = min(days - 1, first_day + rng.randrange(45, 400))
                 campaign_id = str(base_id + 1000 * (c + 1))
-                campaigns.append({
-                    "id": campaign_id, "account": account, "slug": slug, "theme": theme,
-                    "name": f"{region.upper()} | {theme.title()} | {c + 1:03d}",
-                    "first_day": first_day, "last_day": last_day,
-                    "cpc": PLATFORM_CPC[platform] * rng.uniform(0.6, 1.6),
-                    "ctr": rng.uniform(0.006, 0.03), "cvr": rng.uniform(0.01, 0.06),
-                })
+                campaigns.append(
+                    {
+                        "id": campaign_id,
+                        "account": account,
+                        "slug": slug,
+                        "theme": theme,
+                        "name": f"{region.upper()} | {theme.title()} | {c + 1:03d}",
+                        "first_day": first_day,
+                        "last_day": last_day,
+                        "cpc": PLATFORM_CPC[platform] * rng.uniform(0.6, 1.6),
+                        "ctr": rng.uniform(0.006, 0.03),
+                        "cvr": rng.uniform(0.01, 0.06),
+                    }
+                )
                 for g in range(3):
                     group_id = str(base_id + 1000 * (c + 1) + 10 * (g + 1))
-                    groups.append({"id": group_id, "campaign": campaigns[-1],
-                                   "name": f"{theme} - audience {g + 1}"})
+                    groups.append(
+                        {
+                            "id": group_id,
+                            "campaign": campaigns[-1],
+                            "name": f"{theme} - audience {g + 1}",
+                        }
+                    )
                     for a in range(2):
                         ad_id = str(base_id + 1000 * (c + 1) + 10 * (g + 1) + a + 1)
                         landing = ref.VENDOR_SITE + AD_LANDING[theme]
-                        utm = (f"utm_source={source}&utm_medium={medium}&utm_campaign={slug}"
-                               f"&utm_content={ad_id}")
-                        placement = rng.choices(
-                            ("final_url", "final_url_suffix", "tracking_template"), (5, 3, 2)
-                        )[0] if platform == "google_ads" else "url"
-                        ads.append({
-                            "id": ad_id, "group": groups[-1], "campaign": campaigns[-1],
-                            "landing": landing, "utm": utm, "placement": placement,
-                            "weight": rng.lognormvariate(0, 0.5),
-                        })
+                        utm = (
+                            f"utm_source={source}&utm_medium={medium}&utm_campaign={slug}"
+                            f"&utm_content={ad_id}"
+                        )
+                        placement = (
+                            rng.choices(
+                                ("final_url", "final_url_suffix", "tracking_template"), (5, 3, 2)
+                            )[0]
+                            if platform == "google_ads"
+                            else "url"
+                        )
+                        ads.append(
+                            {
+                                "id": ad_id,
+                                "group": groups[-1],
+                                "campaign": campaigns[-1],
+                                "landing": landing,
+                                "utm": utm,
+                                "placement": placement,
+                                "weight": rng.lognormvariate(0, 0.5),
+                            }
+                        )
             self.ads[platform] = {"campaigns": campaigns, "groups": groups, "ads": ads}
             # Active ads per day, as compressed rows: ads_by_day[offsets[d]:offsets[d+1]].
             per_day: list[list[int]] = [[] for _ in range(days)]
@@ -395,26 +480,63 @@ class _World:
 
         camps, groups, ads = spec["campaigns"], spec["groups"], spec["ads"]
         if platform == "google_ads":
-            self.out.rows_of("google_ads/customers", [
-                {"id": a[0], "descriptive_name": a[1], "currency_code": a[2], "time_zone": a[3],
-                 "manager": False, "_version_at": t0} for a in accounts])
-            self.out.rows_of("google_ads/campaigns", [
-                {"id": c["id"], "customer_id": c["account"][0], "name": c["name"],
-                 "status": status(c), "advertising_channel_type": "SEARCH",
-                 "start_date": self.start // DAY + c["first_day"],
-                 "end_date": self.start // DAY + c["last_day"],
-                 "_version_at": day_ts(c["first_day"]) - DAY} for c in camps])
-            self.out.rows_of("google_ads/ad_groups", [
-                {"id": g["id"], "customer_id": g["campaign"]["account"][0],
-                 "campaign_id": g["campaign"]["id"], "name": g["name"], "status": "ENABLED",
-                 "_version_at": day_ts(g["campaign"]["first_day"]) - DAY} for g in groups])
+            self.out.rows_of(
+                "google_ads/customers",
+                [
+                    {
+                        "id": a[0],
+                        "descriptive_name": a[1],
+                        "currency_code": a[2],
+                        "time_zone": a[3],
+                        "manager": False,
+                        "_version_at": t0,
+                    }
+                    for a in accounts
+                ],
+            )
+            self.out.rows_of(
+                "google_ads/campaigns",
+                [
+                    {
+                        "id": c["id"],
+                        "customer_id": c["account"][0],
+                        "name": c["name"],
+                        "status": status(c),
+                        "advertising_channel_type": "SEARCH",
+                        "start_date": self.start // DAY + c["first_day"],
+                        "end_date": self.start // DAY + c["last_day"],
+                        "_version_at": day_ts(c["first_day"]) - DAY,
+                    }
+                    for c in camps
+                ],
+            )
+            self.out.rows_of(
+                "google_ads/ad_groups",
+                [
+                    {
+                        "id": g["id"],
+                        "customer_id": g["campaign"]["account"][0],
+                        "campaign_id": g["campaign"]["id"],
+                        "name": g["name"],
+                        "status": "ENABLED",
+                        "_version_at": day_ts(g["campaign"]["first_day"]) - DAY,
+                    }
+                    for g in groups
+                ],
+            )
             rows = []
             for ad in ads:
                 c = ad["campaign"]
-                row = {"id": ad["id"], "customer_id": c["account"][0], "campaign_id": c["id"],
-                       "ad_group_id": ad["group"]["id"], "name": f"{c['theme']} ad {ad['id'][-2:]}",
-                       "type": "RESPONSIVE_SEARCH_AD", "status": "ENABLED",
-                       "_version_at": day_ts(c["first_day"]) - DAY}
+                row = {
+                    "id": ad["id"],
+                    "customer_id": c["account"][0],
+                    "campaign_id": c["id"],
+                    "ad_group_id": ad["group"]["id"],
+                    "name": f"{c['theme']} ad {ad['id'][-2:]}",
+                    "type": "RESPONSIVE_SEARCH_AD",
+                    "status": "ENABLED",
+                    "_version_at": day_ts(c["first_day"]) - DAY,
+                }
                 if ad["placement"] == "final_url":
                     row["final_urls"] = [f"{ad['landing']}?{ad['utm']}"]
                 elif ad["placement"] == "final_url_suffix":
@@ -425,64 +547,158 @@ class _World:
                     src, med, _ = PLATFORM_UTM[platform]
                     row["tracking_url_template"] = (
                         f"{{lpurl}}?utm_source={src}&utm_medium={med}&utm_campaign={{_campaign}}"
-                        "&utm_content={creative}")
+                        "&utm_content={creative}"
+                    )
                     row["url_custom_parameters"] = [{"key": "campaign", "value": c["slug"]}]
                 rows.append(row)
             self.out.rows_of("google_ads/ads", rows)
         elif platform == "facebook_ads":
-            self.out.rows_of("facebook_ads/ad_accounts", [
-                {"account_id": a[0], "name": a[1], "currency": a[2], "timezone_name": a[3],
-                 "_version_at": t0} for a in accounts])
-            self.out.rows_of("facebook_ads/campaigns", [
-                {"id": c["id"], "account_id": c["account"][0], "name": c["name"],
-                 "objective": "OUTCOME_LEADS", "status": "ACTIVE" if status(c) == "ENABLED"
-                 else "PAUSED", "start_time": day_ts(c["first_day"]),
-                 "stop_time": day_ts(c["last_day"] + 1), "created_time": day_ts(c["first_day"]) - DAY,
-                 "updated_time": day_ts(c["first_day"]) - DAY,
-                 "_version_at": day_ts(c["first_day"]) - DAY} for c in camps])
-            self.out.rows_of("facebook_ads/ad_sets", [
-                {"id": g["id"], "account_id": g["campaign"]["account"][0],
-                 "campaign_id": g["campaign"]["id"], "name": g["name"], "status": "ACTIVE",
-                 "created_time": day_ts(g["campaign"]["first_day"]) - DAY,
-                 "updated_time": day_ts(g["campaign"]["first_day"]) - DAY,
-                 "_version_at": day_ts(g["campaign"]["first_day"]) - DAY} for g in groups])
-            self.out.rows_of("facebook_ads/ad_creatives", [
-                {"id": str(int(ad["id"]) + 500_000), "account_id": ad["campaign"]["account"][0],
-                 "name": f"creative {ad['id']}", "link_url": ad["landing"], "url_tags": ad["utm"],
-                 "_version_at": day_ts(ad["campaign"]["first_day"]) - DAY} for ad in ads])
-            self.out.rows_of("facebook_ads/ads", [
-                {"id": ad["id"], "account_id": ad["campaign"]["account"][0],
-                 "campaign_id": ad["campaign"]["id"], "adset_id": ad["group"]["id"],
-                 "creative_id": str(int(ad["id"]) + 500_000),
-                 "name": f"{ad['campaign']['theme']} ad {ad['id'][-2:]}", "status": "ACTIVE",
-                 "created_time": day_ts(ad["campaign"]["first_day"]) - DAY,
-                 "updated_time": day_ts(ad["campaign"]["first_day"]) - DAY,
-                 "_version_at": day_ts(ad["campaign"]["first_day"]) - DAY} for ad in ads])
+            self.out.rows_of(
+                "facebook_ads/ad_accounts",
+                [
+                    {
+                        "account_id": a[0],
+                        "name": a[1],
+                        "currency": a[2],
+                        "timezone_name": a[3],
+                        "_version_at": t0,
+                    }
+                    for a in accounts
+                ],
+            )
+            self.out.rows_of(
+                "facebook_ads/campaigns",
+                [
+                    {
+                        "id": c["id"],
+                        "account_id": c["account"][0],
+                        "name": c["name"],
+                        "objective": "OUTCOME_LEADS",
+                        "status": "ACTIVE" if status(c) == "ENABLED" else "PAUSED",
+                        "start_time": day_ts(c["first_day"]),
+                        "stop_time": day_ts(c["last_day"] + 1),
+                        "created_time": day_ts(c["first_day"]) - DAY,
+                        "updated_time": day_ts(c["first_day"]) - DAY,
+                        "_version_at": day_ts(c["first_day"]) - DAY,
+                    }
+                    for c in camps
+                ],
+            )
+            self.out.rows_of(
+                "facebook_ads/ad_sets",
+                [
+                    {
+                        "id": g["id"],
+                        "account_id": g["campaign"]["account"][0],
+                        "campaign_id": g["campaign"]["id"],
+                        "name": g["name"],
+                        "status": "ACTIVE",
+                        "created_time": day_ts(g["campaign"]["first_day"]) - DAY,
+                        "updated_time": day_ts(g["campaign"]["first_day"]) - DAY,
+                        "_version_at": day_ts(g["campaign"]["first_day"]) - DAY,
+                    }
+                    for g in groups
+                ],
+            )
+            self.out.rows_of(
+                "facebook_ads/ad_creatives",
+                [
+                    {
+                        "id": str(int(ad["id"]) + 500_000),
+                        "account_id": ad["campaign"]["account"][0],
+                        "name": f"creative {ad['id']}",
+                        "link_url": ad["landing"],
+                        "url_tags": ad["utm"],
+                        "_version_at": day_ts(ad["campaign"]["first_day"]) - DAY,
+                    }
+                    for ad in ads
+                ],
+            )
+            self.out.rows_of(
+                "facebook_ads/ads",
+                [
+                    {
+                        "id": ad["id"],
+                        "account_id": ad["campaign"]["account"][0],
+                        "campaign_id": ad["campaign"]["id"],
+                        "adset_id": ad["group"]["id"],
+                        "creative_id": str(int(ad["id"]) + 500_000),
+                        "name": f"{ad['campaign']['theme']} ad {ad['id'][-2:]}",
+                        "status": "ACTIVE",
+                        "created_time": day_ts(ad["campaign"]["first_day"]) - DAY,
+                        "updated_time": day_ts(ad["campaign"]["first_day"]) - DAY,
+                        "_version_at": day_ts(ad["campaign"]["first_day"]) - DAY,
+                    }
+                    for ad in ads
+                ],
+            )
         else:
-            self.out.rows_of("linkedin_ads/ad_accounts", [
-                {"id": a[0], "name": a[1], "currency": a[2], "type": "BUSINESS", "status": "ACTIVE",
-                 "_version_at": t0} for a in accounts])
-            self.out.rows_of("linkedin_ads/campaign_groups", [
-                {"id": c["id"], "account_id": c["account"][0], "name": c["name"],
-                 "status": "ACTIVE" if status(c) == "ENABLED" else "PAUSED",
-                 "run_start": day_ts(c["first_day"]), "run_end": day_ts(c["last_day"] + 1),
-                 "_version_at": day_ts(c["first_day"]) - DAY} for c in camps])
-            self.out.rows_of("linkedin_ads/campaigns", [
-                {"id": g["id"], "account_id": g["campaign"]["account"][0],
-                 "campaign_group_id": g["campaign"]["id"], "name": g["name"], "status": "ACTIVE",
-                 "cost_type": "CPC", "daily_budget_amount": 25_000,
-                 "daily_budget_currency": g["campaign"]["account"][2],
-                 "run_start": day_ts(g["campaign"]["first_day"]),
-                 "run_end": day_ts(g["campaign"]["last_day"] + 1),
-                 "created_at": day_ts(g["campaign"]["first_day"]) - DAY,
-                 "last_modified_at": day_ts(g["campaign"]["first_day"]) - DAY,
-                 "_version_at": day_ts(g["campaign"]["first_day"]) - DAY} for g in groups])
-            self.out.rows_of("linkedin_ads/creatives", [
-                {"id": ad["id"], "account_id": ad["campaign"]["account"][0],
-                 "campaign_id": ad["group"]["id"], "click_uri": f"{ad['landing']}?{ad['utm']}",
-                 "status": "ACTIVE", "created_at": day_ts(ad["campaign"]["first_day"]) - DAY,
-                 "last_modified_at": day_ts(ad["campaign"]["first_day"]) - DAY,
-                 "_version_at": day_ts(ad["campaign"]["first_day"]) - DAY} for ad in ads])
+            self.out.rows_of(
+                "linkedin_ads/ad_accounts",
+                [
+                    {
+                        "id": a[0],
+                        "name": a[1],
+                        "currency": a[2],
+                        "type": "BUSINESS",
+                        "status": "ACTIVE",
+                        "_version_at": t0,
+                    }
+                    for a in accounts
+                ],
+            )
+            self.out.rows_of(
+                "linkedin_ads/campaign_groups",
+                [
+                    {
+                        "id": c["id"],
+                        "account_id": c["account"][0],
+                        "name": c["name"],
+                        "status": "ACTIVE" if status(c) == "ENABLED" else "PAUSED",
+                        "run_start": day_ts(c["first_day"]),
+                        "run_end": day_ts(c["last_day"] + 1),
+                        "_version_at": day_ts(c["first_day"]) - DAY,
+                    }
+                    for c in camps
+                ],
+            )
+            self.out.rows_of(
+                "linkedin_ads/campaigns",
+                [
+                    {
+                        "id": g["id"],
+                        "account_id": g["campaign"]["account"][0],
+                        "campaign_group_id": g["campaign"]["id"],
+                        "name": g["name"],
+                        "status": "ACTIVE",
+                        "cost_type": "CPC",
+                        "daily_budget_amount": 25_000,
+                        "daily_budget_currency": g["campaign"]["account"][2],
+                        "run_start": day_ts(g["campaign"]["first_day"]),
+                        "run_end": day_ts(g["campaign"]["last_day"] + 1),
+                        "created_at": day_ts(g["campaign"]["first_day"]) - DAY,
+                        "last_modified_at": day_ts(g["campaign"]["first_day"]) - DAY,
+                        "_version_at": day_ts(g["campaign"]["first_day"]) - DAY,
+                    }
+                    for g in groups
+                ],
+            )
+            self.out.rows_of(
+                "linkedin_ads/creatives",
+                [
+                    {
+                        "id": ad["id"],
+                        "account_id": ad["campaign"]["account"][0],
+                        "campaign_id": ad["group"]["id"],
+                        "click_uri": f"{ad['landing']}?{ad['utm']}",
+                        "status": "ACTIVE",
+                        "created_at": day_ts(ad["campaign"]["first_day"]) - DAY,
+                        "last_modified_at": day_ts(ad["campaign"]["first_day"]) - DAY,
+                        "_version_at": day_ts(ad["campaign"]["first_day"]) - DAY,
+                    }
+                    for ad in ads
+                ],
+            )
 
     def _email_campaigns(self) -> None:
         """Two marketing e-mails a month, at fixed times; their size follows the contact base."""
@@ -492,13 +708,26 @@ class _World:
             kind = ("Newsletter", "Product update", "Webinar invite", "Report promotion")[k % 4]
             day = datetime.fromtimestamp(sent, UTC).date()
             name = f"{kind} {day.isoformat()}"
-            campaign = {"id": 310_000_000 + k, "sent": sent, "name": name,
-                        "slug": _slug(name).replace("-", "_"),
-                        "path": ref.SITE_PAGES[5 + k % 5][0]}
+            campaign = {
+                "id": 310_000_000 + k,
+                "sent": sent,
+                "name": name,
+                "slug": _slug(name).replace("-", "_"),
+                "path": ref.SITE_PAGES[5 + k % 5][0],
+            }
             self.email_campaigns.append(campaign)
-            rows.append({"id": campaign["id"], "app_id": 113, "app_name": "Batch", "name": name,
-                         "subject": f"{kind}: what revenue teams measure in {day:%B %Y}",
-                         "type": "BATCH_EMAIL", "sent_at": sent, "_version_at": sent})
+            rows.append(
+                {
+                    "id": campaign["id"],
+                    "app_id": 113,
+                    "app_name": "Batch",
+                    "name": name,
+                    "subject": f"{kind}: what revenue teams measure in {day:%B %Y}",
+                    "type": "BATCH_EMAIL",
+                    "sent_at": sent,
+                    "_version_at": sent,
+                }
+            )
         self.out.rows_of("hubspot/email_campaigns", rows)
         self.email_sent = np.array([c["sent"] for c in self.email_campaigns], np.int64)
 
@@ -510,8 +739,15 @@ class _World:
             guid = "-".join(f"{rng.getrandbits(b):0{b // 4}x}" for b in (32, 16, 16, 16, 48))
             self.forms.append({"key": key, "guid": guid, "name": name, "path": path})
             created = self.start - 60 * DAY
-            rows.append({"guid": guid, "name": name, "form_type": "hubspot", "created_at": created,
-                         "_version_at": created})
+            rows.append(
+                {
+                    "guid": guid,
+                    "name": name,
+                    "form_type": "hubspot",
+                    "created_at": created,
+                    "_version_at": created,
+                }
+            )
         self.out.rows_of("hubspot/forms", rows)
         # Salesforce campaigns: webinars, events and content syndication, evenly over history.
         n = self.count(36, minimum=3)
@@ -523,34 +759,67 @@ class _World:
             length = 90 if kind == "Content Syndication" else (2 if kind == "Event" else 1)
             campaign_id = self.ids.salesforce("Campaign")
             start_ts = self.start + start_day * DAY
-            camp = {"id": campaign_id, "kind": kind, "start": start_ts + 16 * HOUR,
-                    "end_day": start_day + length - 1}
+            camp = {
+                "id": campaign_id,
+                "kind": kind,
+                "start": start_ts + 16 * HOUR,
+                "end_day": start_day + length - 1,
+            }
             self.sf_campaigns.append(camp)
             created = start_ts - 30 * DAY
             budget = rng.randrange(5, 60) * 100_000
-            base = {"Id": campaign_id, "Type": kind, "Status": "Planned",
-                    "Name": f"{kind} {k + 1:03d}: " + rng.choice(
-                        ("Attribution in practice", "RevOps summit", "Forecasting deep dive",
-                         "Pipeline council", "Analyst briefing")),
-                    "StartDate": start_ts // DAY, "EndDate": start_ts // DAY + length - 1,
-                    "BudgetedCost": budget, "ActualCost": None, "IsActive": True,
-                    "OwnerId": self.marketers[k % len(self.marketers)]["id"], "IsDeleted": False,
-                    "CreatedDate": created}
-            changes = [(start_ts, {"Status": "In Progress"}),
-                       (start_ts + length * DAY, {"Status": "Completed", "IsActive": False,
-                                                  "ActualCost": budget * rng.randrange(70, 115)
-                                                  // 100})]
+            base = {
+                "Id": campaign_id,
+                "Type": kind,
+                "Status": "Planned",
+                "Name": f"{kind} {k + 1:03d}: "
+                + rng.choice(
+                    (
+                        "Attribution in practice",
+                        "RevOps summit",
+                        "Forecasting deep dive",
+                        "Pipeline council",
+                        "Analyst briefing",
+                    )
+                ),
+                "StartDate": start_ts // DAY,
+                "EndDate": start_ts // DAY + length - 1,
+                "BudgetedCost": budget,
+                "ActualCost": None,
+                "IsActive": True,
+                "OwnerId": self.marketers[k % len(self.marketers)]["id"],
+                "IsDeleted": False,
+                "CreatedDate": created,
+            }
+            changes = [
+                (start_ts, {"Status": "In Progress"}),
+                (
+                    start_ts + length * DAY,
+                    {
+                        "Status": "Completed",
+                        "IsActive": False,
+                        "ActualCost": budget * rng.randrange(70, 115) // 100,
+                    },
+                ),
+            ]
             self._sf_versions("Campaign", base, changes)
         self.campaign_start = np.array([c["start"] for c in self.sf_campaigns], np.int64)
         self.event_campaigns = np.array(
-            [i for i, c in enumerate(self.sf_campaigns) if c["kind"] != "Content Syndication"])
+            [i for i, c in enumerate(self.sf_campaigns) if c["kind"] != "Content Syndication"]
+        )
         self.syndication_campaigns = np.array(
-            [i for i, c in enumerate(self.sf_campaigns) if c["kind"] == "Content Syndication"])
+            [i for i, c in enumerate(self.sf_campaigns) if c["kind"] == "Content Syndication"]
+        )
 
     # --- versioned records ----------------------------------------------------------------------
-    def _versions(self, base: dict, changes: list[tuple[int, dict]], stamp: tuple[str, ...],
-                  custom: tuple[str, str, object] | None = None,
-                  until: int | None = None) -> list[dict]:
+    def _versions(
+        self,
+        base: dict,
+        changes: list[tuple[int, dict]],
+        stamp: tuple[str, ...],
+        custom: tuple[str, str, object] | None = None,
+        until: int | None = None,
+    ) -> list[dict]:
         """Expand a record and its dated changes into version rows visible before `until`."""
         until = self.end if until is None else until
         rows, state = [], dict(base)
@@ -567,19 +836,28 @@ class _World:
             rows.append(dict(state))
         return rows
 
-    def _sf_versions(self, sobject: str, base: dict, changes: list[tuple[int, dict]],
-                     deleted_at: int | None = None) -> list[dict]:
+    def _sf_versions(
+        self,
+        sobject: str,
+        base: dict,
+        changes: list[tuple[int, dict]],
+        deleted_at: int | None = None,
+    ) -> list[dict]:
         custom = None
         if sobject == "Lead":
-            custom = ("Product_Interest__c",
-                      self.custom_fields[("salesforce", "Lead", "Product_Interest__c")],
-                      base.pop("_interest"))
+            custom = (
+                "Product_Interest__c",
+                self.custom_fields[("salesforce", "Lead", "Product_Interest__c")],
+                base.pop("_interest"),
+            )
         base.setdefault("IsDeleted", False)
         stamp = ("CreatedDate", "LastModifiedDate", "SystemModstamp")
         if sobject == "OpportunityHistory":
             stamp = ("CreatedDate", "SystemModstamp")
         if deleted_at is not None and deleted_at < self.end:
-            changes = [c for c in changes if c[0] < deleted_at] + [(deleted_at, {"IsDeleted": True})]
+            changes = [c for c in changes if c[0] < deleted_at] + [
+                (deleted_at, {"IsDeleted": True})
+            ]
             self.defects["deleted_records"][f"salesforce.{sobject}"] += 1
         rows = self._versions(base, changes, stamp, custom)
         self._pending[f"salesforce/{sobject}"].extend(rows)
@@ -603,7 +881,7 @@ class _World:
 
     # --- ad performance -----------------------------------------------------------------------
     def _ad_metrics(self) -> None:
-        """Daily rows per ad: identified clicks from people plus anonymous clicks, in local dates."""
+        """Write daily rows per ad: people's clicks plus anonymous ones, on local dates."""
         for step, (platform, spec) in enumerate(self.ads.items()):
             rng = self.rng("ad_metrics", platform)
             ads = spec["ads"]
@@ -619,7 +897,8 @@ class _World:
                 clicks = anon + clicks_known[index, days + 1]
                 impressions = clicks + rng.poisson(clicks / c["ctr"])
                 cost_cents = np.round(clicks * c["cpc"] * rng.uniform(0.8, 1.2, n) * 100).astype(
-                    np.int64)
+                    np.int64
+                )
                 conv = rng.binomial(clicks, c["cvr"])
                 late = rng.binomial(np.maximum(clicks - conv, 0), c["cvr"] / 3)
                 restated = (late > 0) & (rng.random(n) < 0.5)
@@ -635,16 +914,37 @@ class _World:
                     idx = np.nonzero(mask)[0]
                     if version == 2:
                         self.defects["restated_ad_conversions"][platform] += len(idx)
-                    self._ad_metric_rows(platform, ad, cols, report_day[idx], impressions[idx],
-                                         clicks[idx], cost_cents[idx], convs[idx], when[idx])
-            table = {"google_ads": "google_ads/ad_metrics", "facebook_ads": "facebook_ads/insights",
-                     "linkedin_ads": "linkedin_ads/analytics"}[platform]
+                    self._ad_metric_rows(
+                        platform,
+                        ad,
+                        cols,
+                        report_day[idx],
+                        impressions[idx],
+                        clicks[idx],
+                        cost_cents[idx],
+                        convs[idx],
+                        when[idx],
+                    )
+            table = {
+                "google_ads": "google_ads/ad_metrics",
+                "facebook_ads": "facebook_ads/insights",
+                "linkedin_ads": "linkedin_ads/analytics",
+            }[platform]
             self.out.columns(table, cols)
             self.progress("ad performance", step + 1, len(self.ads))
 
-    def _ad_metric_rows(self, platform: str, ad: dict, cols: dict, days: np.ndarray,
-                        impressions: np.ndarray, clicks: np.ndarray, cost_cents: np.ndarray,
-                        conversions: np.ndarray, when: np.ndarray) -> None:
+    def _ad_metric_rows(
+        self,
+        platform: str,
+        ad: dict,
+        cols: dict,
+        days: np.ndarray,
+        impressions: np.ndarray,
+        clicks: np.ndarray,
+        cost_cents: np.ndarray,
+        conversions: np.ndarray,
+        when: np.ndarray,
+    ) -> None:
         n = len(days)
         c, account = ad["campaign"], ad["campaign"]["account"]
         if platform == "google_ads":
@@ -681,7 +981,7 @@ class _World:
 
     # --- test records ---------------------------------------------------------------------------
     def _test_records(self) -> None:
-        """Records QA and sales staff create by hand: never real people, always in the CRMs."""
+        """Write the records QA and sales staff create by hand: in the CRMs, never real people."""
         rng = self.prng("test_records")
         n = self.count(30, minimum=2)
         contacts = []
@@ -689,73 +989,139 @@ class _World:
             created = self.start + rng.randrange(HISTORY_DAYS - 1) * DAY + rng.randrange(DAY)
             if k % 2 == 0:
                 contact_id = self.ids.hubspot("contact", 100)
-                contacts.extend(self._versions({
-                    "id": contact_id, "email": f"test+{k}@example.com", "firstname": "Test",
-                    "lastname": rng.choice(("User", "Contact", "Account")), "lifecyclestage": "lead",
-                    "hs_lifecyclestage_lead_date": created, "hs_analytics_source": "OFFLINE",
-                    "archived": False, "createdate": created,
-                }, [], ("createdate", "lastmodifieddate")))
+                contacts.extend(
+                    self._versions(
+                        {
+                            "id": contact_id,
+                            "email": f"test+{k}@example.com",
+                            "firstname": "Test",
+                            "lastname": rng.choice(("User", "Contact", "Account")),
+                            "lifecyclestage": "lead",
+                            "hs_lifecyclestage_lead_date": created,
+                            "hs_analytics_source": "OFFLINE",
+                            "archived": False,
+                            "createdate": created,
+                        },
+                        [],
+                        ("createdate", "lastmodifieddate"),
+                    )
+                )
                 self._truth_record("hubspot", "contacts", contact_id, None, None, True)
                 self.defects["test_records"]["hubspot.contacts"] += 1
             else:
                 lead_id = self.ids.salesforce("Lead")
-                self._sf_versions("Lead", {
-                    "Id": lead_id, "FirstName": rng.choice(("QA", "Test", "Demo")),
-                    "LastName": "Test", "Email": f"qa{k}@test.com", "Company": "Test Company",
-                    "Status": "Open - Not Contacted", "LeadSource": "Other", "IsConverted": False,
-                    "OwnerId": self.sdrs[0]["id"], "CreatedDate": created, "_interest": None,
-                }, [])
+                self._sf_versions(
+                    "Lead",
+                    {
+                        "Id": lead_id,
+                        "FirstName": rng.choice(("QA", "Test", "Demo")),
+                        "LastName": "Test",
+                        "Email": f"qa{k}@test.com",
+                        "Company": "Test Company",
+                        "Status": "Open - Not Contacted",
+                        "LeadSource": "Other",
+                        "IsConverted": False,
+                        "OwnerId": self.sdrs[0]["id"],
+                        "CreatedDate": created,
+                        "_interest": None,
+                    },
+                    [],
+                )
                 self._truth_record("salesforce", "Lead", lead_id, None, None, True)
                 self.defects["test_records"]["salesforce.Lead"] += 1
         self.out.rows_of("hubspot/contacts", contacts)
         self._flush()
 
-    def _truth_record(self, system: str, obj: str, record_id: str, person: int | None,
-                      company: int | None, is_test: bool = False) -> None:
-        self._pending["truth/records"].append({
-            "system": system, "object": obj, "record_id": record_id, "person_id": person,
-            "company_id": company, "is_test": is_test,
-        })
+    def _truth_record(
+        self,
+        system: str,
+        obj: str,
+        record_id: str,
+        person: int | None,
+        company: int | None,
+        is_test: bool = False,
+    ) -> None:
+        self._pending["truth/records"].append(
+            {
+                "system": system,
+                "object": obj,
+                "record_id": record_id,
+                "person_id": person,
+                "company_id": company,
+                "is_test": is_test,
+            }
+        )
 
     # --- metadata -------------------------------------------------------------------------------
     def _write_meta(self, rows: dict[str, int]) -> dict:
         truth = self.root / "truth"
-        defects = {kind: dict(sorted(counts.items())) for kind, counts in sorted(self.defects.items())}
-        defects["ad_accounts_by_currency"] = dict(sorted(Counter(
-            a[2] for accounts in AD_ACCOUNTS.values() for a in accounts).items()))
+        defects = {
+            kind: dict(sorted(counts.items())) for kind, counts in sorted(self.defects.items())
+        }
+        defects["ad_accounts_by_currency"] = dict(
+            sorted(Counter(a[2] for accounts in AD_ACCOUNTS.values() for a in accounts).items())
+        )
         defects["ad_accounts_non_utc"] = sorted(
-            f"{platform}:{a[0]}" for platform, accounts in AD_ACCOUNTS.items() for a in accounts
-            if a[3] != "UTC")
+            f"{platform}:{a[0]}"
+            for platform, accounts in AD_ACCOUNTS.items()
+            for a in accounts
+            if a[3] != "UTC"
+        )
         defects["custom_fields"] = [
-            {"system": system, "object": obj, "field": field,
-             "introduced_at": datetime.fromtimestamp(when, UTC).isoformat()}
-            for (system, obj, field), when in self.custom_fields.items()]
+            {
+                "system": system,
+                "object": obj,
+                "field": field,
+                "introduced_at": datetime.fromtimestamp(when, UTC).isoformat(),
+            }
+            for (system, obj, field), when in self.custom_fields.items()
+        ]
         (truth / "defects.json").write_text(json.dumps(defects, indent=2, sort_keys=True) + "\n")
-        (truth / "channels.json").write_text(json.dumps({
-            "intercept": INTERCEPT, "fit_coefficient": FIT_COEF, "intent_coefficient": INTENT_COEF,
-            "formula": "propensity = sigmoid(intercept + fit_coefficient*fit + "
-                       "intent_coefficient*intent + sum_c true_effect[c]*log1p(touches[c]))",
-            "channels": {name: {"platform": spec["platform"], "true_effect": spec["true_effect"]}
-                         for name, spec in ref.CHANNELS.items()},
-        }, indent=2, sort_keys=True) + "\n")
+        (truth / "channels.json").write_text(
+            json.dumps(
+                {
+                    "intercept": INTERCEPT,
+                    "fit_coefficient": FIT_COEF,
+                    "intent_coefficient": INTENT_COEF,
+                    "formula": "propensity = sigmoid(intercept + fit_coefficient*fit + "
+                    "intent_coefficient*intent + sum_c true_effect[c]*log1p(touches[c]))",
+                    "channels": {
+                        name: {"platform": spec["platform"], "true_effect": spec["true_effect"]}
+                        for name, spec in ref.CHANNELS.items()
+                    },
+                },
+                indent=2,
+                sort_keys=True,
+            )
+            + "\n"
+        )
         self._write_api_metadata()
         meta = {
-            "generator_version": GENERATOR_VERSION, "seed": self.seed, "scale": self.scale,
+            "generator_version": GENERATOR_VERSION,
+            "seed": self.seed,
+            "scale": self.scale,
             "as_of": self.as_of.isoformat(),
             "history_start": datetime.fromtimestamp(self.start, UTC).date().isoformat(),
-            "tables": rows, "rows_total": sum(rows.values()),
+            "tables": rows,
+            "rows_total": sum(rows.values()),
             "fixed_size_tables": sorted(FIXED_SIZE_TABLES),
         }
         (self.root / WORLD_META).write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n")
         return meta
 
     def _write_api_metadata(self) -> None:
-        """What the APIs describe about themselves: fields, properties, pipelines."""
+        """Write what the APIs describe about themselves: fields, properties, pipelines."""
         from ingest.demo.schema import SCHEMAS
 
-        sf_types = {"string": "string", "timestamp[ms, tz=UTC]": "datetime", "date32[day]": "date",
-                    "bool": "boolean", "int64": "int", "double": "percent",
-                    "decimal128(18, 2)": "currency"}
+        sf_types = {
+            "string": "string",
+            "timestamp[ms, tz=UTC]": "datetime",
+            "date32[day]": "date",
+            "bool": "boolean",
+            "int64": "int",
+            "double": "percent",
+            "decimal128(18, 2)": "currency",
+        }
         describe = {}
         for table, schema in SCHEMAS.items():
             if not table.startswith("salesforce/"):
@@ -765,17 +1131,25 @@ class _World:
             for field in schema:
                 if field.name.startswith("_"):
                     continue
-                kind = "id" if field.name == "Id" else (
-                    "reference" if field.name.endswith("Id") else sf_types[str(field.type)])
-                entry = {"name": field.name, "type": kind, "custom": field.name.endswith("__c"),
-                         "nillable": field.name not in ("Id", "IsDeleted", "CreatedDate")}
+                kind = (
+                    "id"
+                    if field.name == "Id"
+                    else ("reference" if field.name.endswith("Id") else sf_types[str(field.type)])
+                )
+                entry = {
+                    "name": field.name,
+                    "type": kind,
+                    "custom": field.name.endswith("__c"),
+                    "nillable": field.name not in ("Id", "IsDeleted", "CreatedDate"),
+                }
                 key = ("salesforce", sobject, field.name)
                 if key in self.custom_fields:
                     entry["introduced_at"] = self.custom_fields[key]
                 fields.append(entry)
             describe[sobject] = {"name": sobject, "fields": fields}
         (self.root / "salesforce" / "_describe.json").write_text(
-            json.dumps(describe, indent=2) + "\n")
+            json.dumps(describe, indent=2) + "\n"
+        )
         properties = {}
         for obj in ("contacts", "companies", "deals"):
             props = []
@@ -792,17 +1166,38 @@ class _World:
                 props.append(entry)
             properties[obj] = props
         (self.root / "hubspot" / "_properties.json").write_text(
-            json.dumps(properties, indent=2) + "\n")
-        stages = [{"id": s[3], "label": s[0], "displayOrder": i,
-                   "metadata": {"isClosed": "false", "probability": str(s[1] / 100)}}
-                  for i, s in enumerate(OPP_STAGES)]
-        stages += [{"id": s[3], "label": s[0], "displayOrder": len(OPP_STAGES) + i,
-                    "metadata": {"isClosed": "true", "probability": str(s[1] / 100)}}
-                   for i, s in enumerate((OPP_WON, OPP_LOST))]
-        pipelines = [{"id": "default", "label": "Sales Pipeline", "displayOrder": 0,
-                      "archived": False, "stages": stages}]
+            json.dumps(properties, indent=2) + "\n"
+        )
+        stages = [
+            {
+                "id": s[3],
+                "label": s[0],
+                "displayOrder": i,
+                "metadata": {"isClosed": "false", "probability": str(s[1] / 100)},
+            }
+            for i, s in enumerate(OPP_STAGES)
+        ]
+        stages += [
+            {
+                "id": s[3],
+                "label": s[0],
+                "displayOrder": len(OPP_STAGES) + i,
+                "metadata": {"isClosed": "true", "probability": str(s[1] / 100)},
+            }
+            for i, s in enumerate((OPP_WON, OPP_LOST))
+        ]
+        pipelines = [
+            {
+                "id": "default",
+                "label": "Sales Pipeline",
+                "displayOrder": 0,
+                "archived": False,
+                "stages": stages,
+            }
+        ]
         (self.root / "hubspot" / "_pipelines.json").write_text(
-            json.dumps(pipelines, indent=2) + "\n")
+            json.dumps(pipelines, indent=2) + "\n"
+        )
 
 
 # Propensity model: log-odds of becoming an opportunity.
@@ -854,8 +1249,9 @@ class _Chunk:
             if mask.any() and len(pool):
                 starts = w.campaign_start[pool]
                 pos = np.clip(np.searchsorted(starts, self.known_at[mask]), 0, len(pool) - 1)
-                self.known_at[mask] = np.minimum(starts[pos] + rng.integers(0, HOUR, mask.sum()),
-                                                 w.end - DAY)
+                self.known_at[mask] = np.minimum(
+                    starts[pos] + rng.integers(0, HOUR, mask.sum()), w.end - DAY
+                )
                 self.known_campaign[np.nonzero(mask)[0]] = pool[pos]
         self.has_hubspot = self.known_via != 4
         self.free_mail = rng.random(n) < 0.10
@@ -890,10 +1286,14 @@ class _Chunk:
         person.append(form_who)
         when.append(np.concatenate([self.known_at[first_form], later_when]))
         channel.append(rng.choice(len(web_p), len(form_who), p=web_p / web_p.sum()))
-        form.append(np.concatenate([
-            rng.choice([0, 1, 2], len(first_form), p=[0.35, 0.2, 0.45]),
-            rng.choice(len(FORMS), len(later_who), p=[0.15, 0.1, 0.3, 0.15, 0.3]),
-        ]))
+        form.append(
+            np.concatenate(
+                [
+                    rng.choice([0, 1, 2], len(first_form), p=[0.35, 0.2, 0.45]),
+                    rng.choice(len(FORMS), len(later_who), p=[0.15, 0.1, 0.3, 0.15, 0.3]),
+                ]
+            )
+        )
         self.s_person = np.concatenate(person)
         self.s_time = np.concatenate(when)
         self.s_channel = np.concatenate(channel)
@@ -913,10 +1313,10 @@ class _Chunk:
         known = np.nonzero(self.known_campaign >= 0)[0]
         self.e_person = np.concatenate([known, who])
         self.e_campaign = np.concatenate([self.known_campaign[known], pick]).astype(np.int64)
-        self.e_time = np.concatenate([self.known_at[known],
-                                      w.campaign_start[pick] + rng.integers(0, HOUR, len(pick))])
-        self.e_attended = np.concatenate([
-            np.ones(len(known), bool), rng.random(len(pick)) < 0.55])
+        self.e_time = np.concatenate(
+            [self.known_at[known], w.campaign_start[pick] + rng.integers(0, HOUR, len(pick))]
+        )
+        self.e_attended = np.concatenate([np.ones(len(known), bool), rng.random(len(pick)) < 0.55])
         order = np.lexsort((self.e_time, self.e_person))
         for name in ("e_person", "e_campaign", "e_time", "e_attended"):
             setattr(self, name, getattr(self, name)[order])
@@ -946,8 +1346,11 @@ class _Chunk:
         m = len(sent)
         hs_created = self.known_at + np.where(self.known_via >= 2, HOUR, 0)
         subscribed = self.has_hubspot & (rng.random(n) < 0.92)
-        eligible = subscribed[:, None] & (sent[None, :] > hs_created[:, None]) & (
-            rng.random((n, m)) < 0.55)
+        eligible = (
+            subscribed[:, None]
+            & (sent[None, :] > hs_created[:, None])
+            & (rng.random((n, m)) < 0.55)
+        )
         bounce = rng.random((n, m)) < 0.03
         p_open = _sigmoid(-0.9 + 0.5 * self.intent)[:, None]
         opened = ~bounce & (rng.random((n, m)) < p_open)
@@ -974,8 +1377,7 @@ class _Chunk:
         self.s_channel = np.concatenate([self.s_channel, np.full(len(clicks), email_channel)])
         self.s_form = np.concatenate([self.s_form, np.full(len(clicks), -1)])
         self.s_ad = np.concatenate([self.s_ad, np.full(len(clicks), -1)])
-        self.s_email = np.concatenate([np.full(len(self.s_person) - len(clicks), -1),
-                                       camp[clicks]])
+        self.s_email = np.concatenate([np.full(len(self.s_person) - len(clicks), -1), camp[clicks]])
         order = np.lexsort((self.s_time, self.s_person))
         for name in ("s_person", "s_time", "s_channel", "s_form", "s_ad", "s_email"):
             setattr(self, name, getattr(self, name)[order])
@@ -998,17 +1400,19 @@ class _Chunk:
 
     # --- outcomes -------------------------------------------------------------------------------
     def _outcomes(self) -> None:
-        """True propensity from fit, intent and touches; outcome and funnel dates."""
+        """Draw true propensity from fit, intent and touches; then outcome and funnel dates."""
         w, rng, n = self.w, self.rng, self.n
-        channels = list(ref.WEB_CHANNELS) + ["email"]
+        channels = [*list(ref.WEB_CHANNELS), "email"]
         logit = INTERCEPT + FIT_COEF * self.fit + INTENT_COEF * self.intent
         for c, name in enumerate(channels):
             touches = np.bincount(self.s_person[self.s_channel == c], minlength=n)
             logit = logit + ref.CHANNELS[name]["true_effect"] * np.log1p(touches)
         attended = self.e_attended
         syndicated = np.isin(self.e_campaign, w.syndication_campaigns)
-        for name, mask in (("events_webinars", attended & ~syndicated),
-                           ("content_syndication", syndicated)):
+        for name, mask in (
+            ("events_webinars", attended & ~syndicated),
+            ("content_syndication", syndicated),
+        ):
             touches = np.bincount(self.e_person[mask], minlength=n)
             logit = logit + ref.CHANNELS[name]["true_effect"] * np.log1p(touches)
         self.propensity = _sigmoid(logit)
@@ -1019,10 +1423,13 @@ class _Chunk:
         ends = np.searchsorted(self.s_person, np.arange(n), side="right")
         delay = rng.integers(DAY, 14 * DAY, n)
         for i in np.nonzero(converts)[0]:
-            times = self.s_time[starts[i]:ends[i]]
+            times = self.s_time[starts[i] : ends[i]]
             times = times[times > self.known_at[i]]
-            anchor = times[int(math.ceil(0.75 * len(times))) - 1] if len(times) else (
-                self.known_at[i] + 30 * DAY)
+            anchor = (
+                times[math.ceil(0.75 * len(times)) - 1]
+                if len(times)
+                else (self.known_at[i] + 30 * DAY)
+            )
             at = max(anchor, self.known_at[i] + 2 * DAY) + delay[i]
             if at < w.end - DAY:
                 self.opp_at[i] = at
@@ -1045,7 +1452,7 @@ class _Chunk:
     # --- CRM records ----------------------------------------------------------------------------
     def _records(self) -> None:
         """Salesforce and HubSpot records of every person, company and opportunity."""
-        w, p = self.w, self.prng
+        w, _p = self.w, self.prng
         n = self.n
         self.hs_contact = [None] * n
         self.sf_contact: list[tuple[str, int] | None] = [None] * n
@@ -1081,15 +1488,20 @@ class _Chunk:
             if plans[i][2] is not None:
                 account_at[company] = min(account_at.get(company, w.end), plans[i][2] - 60)
             if self.has_hubspot[i] and not self.free_mail[i]:
-                hs_company_at[company] = min(hs_company_at.get(company, w.end),
-                                             int(self.known_at[i]) + HOUR - 60)
+                hs_company_at[company] = min(
+                    hs_company_at.get(company, w.end), int(self.known_at[i]) + HOUR - 60
+                )
         self.account_id = {c: w.ids.salesforce("Account") for c in sorted(account_at)}
-        self.hs_company_id = {c: w.ids.hubspot("company", 5_000_000_000) for c in
-                              sorted(hs_company_at)}
+        self.hs_company_id = {
+            c: w.ids.hubspot("company", 5_000_000_000) for c in sorted(hs_company_at)
+        }
         self.customer_at: dict[int, int] = {}
         # Opportunities (with ids now, so converted leads can name them).
-        self.opp_id = {i: w.ids.salesforce("Opportunity") for i in range(n) if self.opp_at[i] >= 0
-                       and plans[i][2] is not None}
+        self.opp_id = {
+            i: w.ids.salesforce("Opportunity")
+            for i in range(n)
+            if self.opp_at[i] >= 0 and plans[i][2] is not None
+        }
         for i in range(n):
             lead_at, convert_at, contact_at = plans[i]
             company = int(self.company_of[i])
@@ -1117,24 +1529,32 @@ class _Chunk:
         company = int(self.company_of[i])
         country = ref.COUNTRIES[w.company_country[company]]
         local = f"{_slug(first)}.{_slug(last).replace('-', '')}{self.person_id[i]}"
-        domain = (p.choice(ref.FREE_MAIL_DOMAINS) if self.free_mail[i]
-                  else w.company_domain[company])
+        domain = p.choice(ref.FREE_MAIL_DOMAINS) if self.free_mail[i] else w.company_domain[company]
         number = "".join(str(p.randrange(10)) for _ in range(country.national_digits - 1))
         national = str(p.randrange(2, 10)) + number
-        return {"first": first, "last": last, "email": f"{local}@{domain}", "country": country,
-                "national": national, "e164": f"+{country.calling_code}{national}",
-                "company": company}
+        return {
+            "first": first,
+            "last": last,
+            "email": f"{local}@{domain}",
+            "country": country,
+            "national": national,
+            "e164": f"+{country.calling_code}{national}",
+            "company": company,
+        }
 
     def _spell(self, person: dict, record: str) -> dict:
-        """How one record spells a person: e-mail, phone and country, with the defects real CRMs hold."""
+        """Spell a person as one record does: e-mail, phone and country, with real CRM defects."""
         p, d = self.prng, self.w.defects
         email = person["email"]
         if p.random() < 0.01:
             kind = p.choice(INVALID_EMAIL_KINDS)
             local, domain = email.split("@")
-            email = {"no_tld": f"{local}@{domain.split('.')[0]}",
-                     "missing_at": f"{local}.{domain}", "double_at": f"{local}@@{domain}",
-                     "double_dot": f"{local}@{domain.replace('.', '..', 1)}"}[kind]
+            email = {
+                "no_tld": f"{local}@{domain.split('.')[0]}",
+                "missing_at": f"{local}.{domain}",
+                "double_at": f"{local}@@{domain}",
+                "double_dot": f"{local}@{domain.replace('.', '..', 1)}",
+            }[kind]
             d["invalid_emails"][record] += 1
             d["invalid_email_kinds"][kind] += 1
         phone_format = p.choices(PHONE_FORMATS, PHONE_FORMAT_P)[0]
@@ -1149,19 +1569,30 @@ class _Chunk:
             "dotted": f"{nat[:3]}.{nat[3:6]}.{nat[6:]}",
             "digits": nat if nanp else f"{c.calling_code}{nat}",
             "intl_00": f"00{c.calling_code}{nat}",
-            "with_ext": f"+{c.calling_code} {nat[:3]}-{nat[3:6]}-{nat[6:]} ext. {p.randrange(10, 99)}",
+            "with_ext": f"+{c.calling_code} {nat[:3]}-{nat[3:6]}-{nat[6:]} ext. "
+            f"{p.randrange(10, 99)}",
             "missing": None,
         }[phone_format]
         d["phone_formats"][phone_format] += 1
         country_format = p.choices(COUNTRY_FORMATS, COUNTRY_FORMAT_P)[0]
-        country = {"iso2": c.iso2, "name": c.name, "iso3": c.iso3,
-                   "alias": p.choice(c.aliases), "missing": None}[country_format]
+        country = {
+            "iso2": c.iso2,
+            "name": c.name,
+            "iso3": c.iso3,
+            "alias": p.choice(c.aliases),
+            "missing": None,
+        }[country_format]
         d["country_formats"][country_format] += 1
-        return {"email": email, "phone": phone, "country": country}
+        return {
+            "email": email,
+            "phone": phone,
+            "country": country,
+            "formats": (phone_format, country_format),
+        }
 
     def _emit_person(self, i: int, person: dict, plan: tuple, lead: tuple | None) -> None:
         w, p, d = self.w, self.prng, self.w.defects
-        lead_at, convert_at, contact_at = plan
+        _lead_at, convert_at, _contact_at = plan
         company = person["company"]
         pid = int(self.person_id[i])
         title = self.title[i]
@@ -1185,26 +1616,47 @@ class _Chunk:
             converted_by = None
             if convert_at is not None:
                 converted_by = convert_at
-                changes.append((convert_at, {
-                    "Status": "Closed - Converted", "IsConverted": True,
-                    "ConvertedDate": convert_at // DAY,
-                    "ConvertedAccountId": self.account_id[company],
-                    "ConvertedContactId": self.sf_contact[i][0],
-                    "ConvertedOpportunityId": opp if self.opp_at[i] >= 0 else None}))
+                changes.append(
+                    (
+                        convert_at,
+                        {
+                            "Status": "Closed - Converted",
+                            "IsConverted": True,
+                            "ConvertedDate": convert_at // DAY,
+                            "ConvertedAccountId": self.account_id[company],
+                            "ConvertedContactId": self.sf_contact[i][0],
+                            "ConvertedOpportunityId": opp if self.opp_at[i] >= 0 else None,
+                        },
+                    )
+                )
             elif p.random() < 0.5:
-                changes.append((created + p.randrange(60, 180) * DAY,
-                                {"Status": "Closed - Not Converted"}))
+                changes.append(
+                    (created + p.randrange(60, 180) * DAY, {"Status": "Closed - Not Converted"})
+                )
             deleted = None
             if converted_by is None and p.random() < 0.01:
                 deleted = created + p.randrange(1, 120) * DAY
-            w._sf_versions("Lead", {
-                "Id": lead_id, "FirstName": person["first"], "LastName": person["last"],
-                "Email": spelled["email"], "Company": company_name, "Title": title,
-                "Phone": spelled["phone"], "Country": spelled["country"],
-                "Status": "Open - Not Contacted", "LeadSource": LEAD_SOURCE[via],
-                "IsConverted": False, "OwnerId": owner_sdr, "CreatedDate": created,
-                "_interest": interest,
-            }, changes, deleted)
+            w._sf_versions(
+                "Lead",
+                {
+                    "Id": lead_id,
+                    "FirstName": person["first"],
+                    "LastName": person["last"],
+                    "Email": spelled["email"],
+                    "Company": company_name,
+                    "Title": title,
+                    "Phone": spelled["phone"],
+                    "Country": spelled["country"],
+                    "Status": "Open - Not Contacted",
+                    "LeadSource": LEAD_SOURCE[via],
+                    "IsConverted": False,
+                    "OwnerId": owner_sdr,
+                    "CreatedDate": created,
+                    "_interest": interest,
+                },
+                changes,
+                deleted,
+            )
             w._truth_record("salesforce", "Lead", lead_id, pid, company)
             self._tasks(lead_id, None, created, owner_sdr, p.randrange(0, 4))
         # --- Salesforce contact ---
@@ -1219,12 +1671,24 @@ class _Chunk:
             deleted = None
             if not on_opportunity and p.random() < 0.005:
                 deleted = created + p.randrange(1, 120) * DAY
-            w._sf_versions("Contact", {
-                "Id": contact_id, "AccountId": self.account_id[company],
-                "FirstName": person["first"], "LastName": last, "Email": spelled["email"],
-                "Title": title, "Phone": spelled["phone"], "MailingCountry": spelled["country"],
-                "LeadSource": LEAD_SOURCE[via], "OwnerId": owner_ae, "CreatedDate": created,
-            }, [], deleted)
+            w._sf_versions(
+                "Contact",
+                {
+                    "Id": contact_id,
+                    "AccountId": self.account_id[company],
+                    "FirstName": person["first"],
+                    "LastName": last,
+                    "Email": spelled["email"],
+                    "Title": title,
+                    "Phone": spelled["phone"],
+                    "MailingCountry": spelled["country"],
+                    "LeadSource": LEAD_SOURCE[via],
+                    "OwnerId": owner_ae,
+                    "CreatedDate": created,
+                },
+                [],
+                deleted,
+            )
             w._truth_record("salesforce", "Contact", contact_id, pid, company)
 
     def _hubspot_contact(self, i: int, person: dict, interest: str) -> None:
@@ -1242,39 +1706,60 @@ class _Chunk:
         first_channel = None
         mine = np.nonzero(self.s_person == i)[0]
         if len(mine):
-            first_channel = (list(ref.WEB_CHANNELS) + ["email"])[self.s_channel[mine[0]]]
+            first_channel = ([*list(ref.WEB_CHANNELS), "email"])[self.s_channel[mine[0]]]
         stage = "subscriber" if via == "import" else "lead"
         base = {
-            "id": contact_id, "email": email, "firstname": person["first"],
-            "lastname": person["last"], "jobtitle": self.title[i], "phone": spelled["phone"],
-            "country": spelled["country"], "company": w.company_name[company],
-            "lifecyclestage": stage, "hs_lifecyclestage_lead_date": created,
-            "hs_analytics_source": HS_SOURCE[first_channel] if via in ("form", "import")
-            else "OFFLINE", "hubspot_owner_id": None,
+            "id": contact_id,
+            "email": email,
+            "firstname": person["first"],
+            "lastname": person["last"],
+            "jobtitle": self.title[i],
+            "phone": spelled["phone"],
+            "country": spelled["country"],
+            "company": w.company_name[company],
+            "lifecyclestage": stage,
+            "hs_lifecyclestage_lead_date": created,
+            "hs_analytics_source": HS_SOURCE[first_channel]
+            if via in ("form", "import")
+            else "OFFLINE",
+            "hubspot_owner_id": None,
             "associatedcompanyid": None if self.free_mail[i] else self.hs_company_id[company],
-            "archived": False, "createdate": created,
+            "archived": False,
+            "createdate": created,
         }
         changes: list[tuple[int, dict]] = []
         for at, stage_name, field in (
-            (self.mql_at[i], "marketingqualifiedlead", "hs_lifecyclestage_marketingqualifiedlead_date"),
+            (
+                self.mql_at[i],
+                "marketingqualifiedlead",
+                "hs_lifecyclestage_marketingqualifiedlead_date",
+            ),
             (self.sql_at[i], "salesqualifiedlead", "hs_lifecyclestage_salesqualifiedlead_date"),
             (self.opp_at[i], "opportunity", "hs_lifecyclestage_opportunity_date"),
         ):
             if at >= 0:
                 changes.append((int(at), {"lifecyclestage": stage_name, field: int(at)}))
         if self.opp_at[i] >= 0:
-            changes.append((int(self.opp_at[i]) + 60,
-                            {"hubspot_owner_id": w.aes[company % len(w.aes)]["owner_id"]}))
+            changes.append(
+                (
+                    int(self.opp_at[i]) + 60,
+                    {"hubspot_owner_id": w.aes[company % len(w.aes)]["owner_id"]},
+                )
+            )
         if self.opp_close.get(i, (0, False))[1]:
             at = self.opp_close[i][0]
-            changes.append((at, {"lifecyclestage": "customer",
-                                 "hs_lifecyclestage_customer_date": at}))
-        custom = ("product_interest", w.custom_fields[("hubspot", "contacts", "product_interest")],
-                  interest)
+            changes.append(
+                (at, {"lifecyclestage": "customer", "hs_lifecyclestage_customer_date": at})
+            )
+        custom = (
+            "product_interest",
+            w.custom_fields[("hubspot", "contacts", "product_interest")],
+            interest,
+        )
         stamp = ("createdate", "lastmodifieddate")
         # Duplicates: a second contact whose e-mail differs only in case or white space.
         duplicate = None
-        if email and "@" in email and email.count("@") == 1 and p.random() < 0.02:
+        if email and _looks_valid(email) and p.random() < 0.02:
             dup_created = created + p.randrange(1, 200) * DAY
             if dup_created < w.end:
                 kind = p.choice(("case", "whitespace"))
@@ -1297,54 +1782,87 @@ class _Chunk:
                 changes.append((archived_at, {"archived": True, "archived_at": archived_at}))
                 d["deleted_records"]["hubspot.contacts"] += 1
         if email and _looks_valid(email):
-            self.hs_email[i] = (email.strip().lower(), person["first"], person["last"],
-                                w.company_name[company])
+            self.hs_email[i] = (
+                email.strip().lower(),
+                person["first"],
+                person["last"],
+                w.company_name[company],
+            )
         rows = w._versions(base, changes, stamp, custom)
         w._pending["hubspot/contacts"].extend(rows)
         w._truth_record("hubspot", "contacts", contact_id, pid, company)
         if not self.free_mail[i]:
-            w._pending["hubspot/associations"].append({
-                "from_object_type": "contacts", "from_id": contact_id,
-                "to_object_type": "companies", "to_id": self.hs_company_id[company],
-                "association_type_id": 1, "association_category": "HUBSPOT_DEFINED",
-                "label": "Primary", "_version_at": created})
+            w._pending["hubspot/associations"].append(
+                {
+                    "from_object_type": "contacts",
+                    "from_id": contact_id,
+                    "to_object_type": "companies",
+                    "to_id": self.hs_company_id[company],
+                    "association_type_id": 1,
+                    "association_category": "HUBSPOT_DEFINED",
+                    "label": "Primary",
+                    "_version_at": created,
+                }
+            )
         if duplicate:
             dup_id, dup_created, dup_email, kind = duplicate
             d["duplicate_contacts"][kind] += 1
-            dup_base = dict(base, id=dup_id, email=dup_email, createdate=dup_created,
-                            hs_lifecyclestage_lead_date=dup_created, lifecyclestage="lead",
-                            hs_analytics_source="OFFLINE", associatedcompanyid=None,
-                            hs_lifecyclestage_marketingqualifiedlead_date=None,
-                            hs_lifecyclestage_salesqualifiedlead_date=None,
-                            hs_lifecyclestage_opportunity_date=None, hubspot_owner_id=None)
+            # The duplicate carries the same phone and country spellings as its original.
+            d["phone_formats"][spelled["formats"][0]] += 1
+            d["country_formats"][spelled["formats"][1]] += 1
+            dup_base = dict(
+                base,
+                id=dup_id,
+                email=dup_email,
+                createdate=dup_created,
+                hs_lifecyclestage_lead_date=dup_created,
+                lifecyclestage="lead",
+                hs_analytics_source="OFFLINE",
+                associatedcompanyid=None,
+                hs_lifecyclestage_marketingqualifiedlead_date=None,
+                hs_lifecyclestage_salesqualifiedlead_date=None,
+                hs_lifecyclestage_opportunity_date=None,
+                hubspot_owner_id=None,
+            )
             dup_changes = []
             if merged_at is not None:
                 dup_changes.append((merged_at, {"_merged_into": contact_id}))
                 d["merged_contacts"]["hubspot.contacts"] += 1
-            w._pending["hubspot/contacts"].extend(
-                w._versions(dup_base, dup_changes, stamp, custom))
+            w._pending["hubspot/contacts"].extend(w._versions(dup_base, dup_changes, stamp, custom))
             w._truth_record("hubspot", "contacts", dup_id, pid, company)
 
     def _emit_companies(self, account_at: dict[int, int], hs_company_at: dict[int, int]) -> None:
         w, p = self.w, self.prng
         for company, created in sorted(account_at.items()):
             website = w.company_domain[company]
-            website = p.choice((f"https://www.{website}/", f"http://{website}", website,
-                                f"www.{website}"))
+            website = p.choice(
+                (f"https://www.{website}/", f"http://{website}", website, f"www.{website}")
+            )
             changes = []
             if company in self.customer_at:
                 changes.append((self.customer_at[company], {"Type": "Customer"}))
             name = w.company_name[company]
-            w._sf_versions("Account", {
-                "Id": self.account_id[company], "Name": name, "Website": website,
-                "Industry": ref.INDUSTRIES[w.company_industry[company]].salesforce,
-                "NumberOfEmployees": int(w.company_employees[company]),
-                "AnnualRevenue": int(w.company_revenue_cents[company]),
-                "BillingCountry": p.choice((ref.COUNTRIES[w.company_country[company]].name,
-                                            ref.COUNTRIES[w.company_country[company]].iso2)),
-                "Type": "Prospect", "OwnerId": w.aes[company % len(w.aes)]["id"],
-                "CreatedDate": created,
-            }, changes)
+            w._sf_versions(
+                "Account",
+                {
+                    "Id": self.account_id[company],
+                    "Name": name,
+                    "Website": website,
+                    "Industry": ref.INDUSTRIES[w.company_industry[company]].salesforce,
+                    "NumberOfEmployees": int(w.company_employees[company]),
+                    "AnnualRevenue": int(w.company_revenue_cents[company]),
+                    "BillingCountry": p.choice(
+                        (
+                            ref.COUNTRIES[w.company_country[company]].name,
+                            ref.COUNTRIES[w.company_country[company]].iso2,
+                        )
+                    ),
+                    "Type": "Prospect",
+                    "OwnerId": w.aes[company % len(w.aes)]["id"],
+                    "CreatedDate": created,
+                },
+                changes,
+            )
             w._truth_record("salesforce", "Account", self.account_id[company], None, company)
         for company, created in sorted(hs_company_at.items()):
             changes = []
@@ -1356,15 +1874,24 @@ class _Chunk:
                 if archived_at < w.end:
                     changes.append((archived_at, {"archived": True, "archived_at": archived_at}))
                     w.defects["deleted_records"]["hubspot.companies"] += 1
-            w._pending["hubspot/companies"].extend(w._versions({
-                "id": self.hs_company_id[company], "name": w.company_name[company],
-                "domain": w.company_domain[company],
-                "industry": ref.INDUSTRIES[w.company_industry[company]].hubspot,
-                "numberofemployees": int(w.company_employees[company]),
-                "annualrevenue": int(w.company_revenue_cents[company]),
-                "country": ref.COUNTRIES[w.company_country[company]].iso2,
-                "lifecyclestage": "lead", "archived": False, "createdate": created,
-            }, changes, ("createdate", "hs_lastmodifieddate")))
+            w._pending["hubspot/companies"].extend(
+                w._versions(
+                    {
+                        "id": self.hs_company_id[company],
+                        "name": w.company_name[company],
+                        "domain": w.company_domain[company],
+                        "industry": ref.INDUSTRIES[w.company_industry[company]].hubspot,
+                        "numberofemployees": int(w.company_employees[company]),
+                        "annualrevenue": int(w.company_revenue_cents[company]),
+                        "country": ref.COUNTRIES[w.company_country[company]].iso2,
+                        "lifecyclestage": "lead",
+                        "archived": False,
+                        "createdate": created,
+                    },
+                    changes,
+                    ("createdate", "hs_lastmodifieddate"),
+                )
+            )
             w._truth_record("hubspot", "companies", self.hs_company_id[company], None, company)
 
     # --- opportunities --------------------------------------------------------------------------
@@ -1394,21 +1921,41 @@ class _Chunk:
         if self.won[i] and closed:
             self.customer_at[company] = min(self.customer_at.get(company, w.end), at)
         contacts = [(self.sf_contact[i][0], "Decision Maker", True, created)]
-        colleagues = [j for j in range(self.n) if j != i and self.company_of[j] == company
-                      and self.sf_contact[j] is not None and self.sf_contact[j][1] < created]
+        colleagues = [
+            j
+            for j in range(self.n)
+            if j != i
+            and self.company_of[j] == company
+            and self.sf_contact[j] is not None
+            and self.sf_contact[j][1] < created
+        ]
         for j in colleagues[: p.randrange(0, 3)]:
-            contacts.append((self.sf_contact[j][0], p.choice(("Influencer", "Evaluator",
-                                                               "Economic Buyer")), False,
-                             created + p.randrange(1, 10) * DAY))
+            contacts.append(
+                (
+                    self.sf_contact[j][0],
+                    p.choice(("Influencer", "Evaluator", "Economic Buyer")),
+                    False,
+                    created + p.randrange(1, 10) * DAY,
+                )
+            )
         campaign = None
         mine = self.e_campaign[(self.e_person == i) & (self.e_time < created) & self.e_attended]
         if len(mine):
             campaign = w.sf_campaigns[int(mine[-1])]["id"]
-        return {"person": i, "id": self.opp_id[i], "company": company, "created": created,
-                "stages": stages, "contacts": {c[0]: c for c in contacts}, "campaign": campaign,
-                "deleted": (created + p.randrange(2, 40) * DAY)
-                if not self.won[i] and p.random() < 0.005 else None,
-                "expected_close": created + 90 * DAY, "name": w.company_name[company]}
+        return {
+            "person": i,
+            "id": self.opp_id[i],
+            "company": company,
+            "created": created,
+            "stages": stages,
+            "contacts": {c[0]: c for c in contacts},
+            "campaign": campaign,
+            "deleted": (created + p.randrange(2, 40) * DAY)
+            if not self.won[i] and p.random() < 0.005
+            else None,
+            "expected_close": created + 90 * DAY,
+            "name": w.company_name[company],
+        }
 
     def _emit_opportunity(self, opp: dict, people: list[dict]) -> None:
         w, p = self.w, self.prng
@@ -1416,14 +1963,23 @@ class _Chunk:
         owner = w.aes[opp["company"] % len(w.aes)]["id"]
         deleted = opp["deleted"] if opp["deleted"] and opp["deleted"] < w.end else None
         first_at, first_stage, first_amount = opp["stages"][0]
-        base = {"Id": opp["id"], "AccountId": self.account_id[opp["company"]],
-                "Name": f"{opp['name']} - New Business", "StageName": first_stage[0],
-                "Amount": first_amount, "CloseDate": opp["expected_close"] // DAY,
-                "Probability": float(first_stage[1]), "IsClosed": False, "IsWon": False,
-                "ForecastCategory": first_stage[2],
-                "LeadSource": LEAD_SOURCE[KNOWN_VIA[self.known_via[i]]],
-                "CampaignId": opp["campaign"], "Type": "New Business", "OwnerId": owner,
-                "CreatedDate": first_at}
+        base = {
+            "Id": opp["id"],
+            "AccountId": self.account_id[opp["company"]],
+            "Name": f"{opp['name']} - New Business",
+            "StageName": first_stage[0],
+            "Amount": first_amount,
+            "CloseDate": opp["expected_close"] // DAY,
+            "Probability": float(first_stage[1]),
+            "IsClosed": False,
+            "IsWon": False,
+            "ForecastCategory": first_stage[2],
+            "LeadSource": LEAD_SOURCE[KNOWN_VIA[self.known_via[i]]],
+            "CampaignId": opp["campaign"],
+            "Type": "New Business",
+            "OwnerId": owner,
+            "CreatedDate": first_at,
+        }
         if p.random() < 0.01:
             base["Amount"] = None
             w.defects["null_required_fields"]["salesforce.Opportunity.Amount"] += 1
@@ -1431,53 +1987,99 @@ class _Chunk:
         changes, history = [], []
         for at, stage, amount in opp["stages"]:
             closed = stage in (OPP_WON, OPP_LOST)
-            update = {"StageName": stage[0], "Probability": float(stage[1]),
-                      "ForecastCategory": stage[2], "IsClosed": closed,
-                      "IsWon": stage is OPP_WON}
+            update = {
+                "StageName": stage[0],
+                "Probability": float(stage[1]),
+                "ForecastCategory": stage[2],
+                "IsClosed": closed,
+                "IsWon": stage is OPP_WON,
+            }
             if not null_amount:
                 update["Amount"] = amount
             if closed:
                 update["CloseDate"] = at // DAY
             changes.append((at, update))
             if at < w.end and (deleted is None or at < deleted):
-                history.append((at, stage, None if null_amount else amount,
-                                (at // DAY) if closed else opp["expected_close"] // DAY))
+                history.append(
+                    (
+                        at,
+                        stage,
+                        None if null_amount else amount,
+                        (at // DAY) if closed else opp["expected_close"] // DAY,
+                    )
+                )
         w._sf_versions("Opportunity", base, changes[1:], deleted)
         for at, stage, amount, close_day in history:
-            w._sf_versions("OpportunityHistory", {
-                "Id": w.ids.salesforce("OpportunityHistory"), "OpportunityId": opp["id"],
-                "StageName": stage[0], "Amount": amount, "CloseDate": close_day,
-                "Probability": float(stage[1]), "ForecastCategory": stage[2],
-                "ExpectedRevenue": None if amount is None else amount * stage[1] // 100,
-                "CreatedById": owner, "CreatedDate": at,
-            }, [], deleted)
+            w._sf_versions(
+                "OpportunityHistory",
+                {
+                    "Id": w.ids.salesforce("OpportunityHistory"),
+                    "OpportunityId": opp["id"],
+                    "StageName": stage[0],
+                    "Amount": amount,
+                    "CloseDate": close_day,
+                    "Probability": float(stage[1]),
+                    "ForecastCategory": stage[2],
+                    "ExpectedRevenue": None if amount is None else amount * stage[1] // 100,
+                    "CreatedById": owner,
+                    "CreatedDate": at,
+                },
+                [],
+                deleted,
+            )
         for contact_id, role, primary, at in opp["contacts"].values():
-            w._sf_versions("OpportunityContactRole", {
-                "Id": w.ids.salesforce("OpportunityContactRole"), "OpportunityId": opp["id"],
-                "ContactId": contact_id, "Role": role, "IsPrimary": primary, "CreatedDate": at,
-            }, [], deleted)
+            w._sf_versions(
+                "OpportunityContactRole",
+                {
+                    "Id": w.ids.salesforce("OpportunityContactRole"),
+                    "OpportunityId": opp["id"],
+                    "ContactId": contact_id,
+                    "Role": role,
+                    "IsPrimary": primary,
+                    "CreatedDate": at,
+                },
+                [],
+                deleted,
+            )
         self._tasks(self.sf_contact[i][0], opp["id"], first_at, owner, p.randrange(1, 6))
         for k in range(p.randrange(0, 3)):
             start = first_at + p.randrange(1, 30) * DAY + 15 * HOUR
             if start >= w.end:
                 continue
-            w._sf_versions("Event", {
-                "Id": w.ids.salesforce("Event"), "WhoId": self.sf_contact[i][0],
-                "WhatId": opp["id"], "Subject": ("Discovery call", "Product demo")[k % 2],
-                "Type": "Meeting", "StartDateTime": start, "EndDateTime": start + 45 * 60,
-                "ActivityDate": start // DAY, "OwnerId": owner, "IsArchived": False,
-                "CreatedDate": start - 2 * DAY,
-            }, [])
+            w._sf_versions(
+                "Event",
+                {
+                    "Id": w.ids.salesforce("Event"),
+                    "WhoId": self.sf_contact[i][0],
+                    "WhatId": opp["id"],
+                    "Subject": ("Discovery call", "Product demo")[k % 2],
+                    "Type": "Meeting",
+                    "StartDateTime": start,
+                    "EndDateTime": start + 45 * 60,
+                    "ActivityDate": start // DAY,
+                    "OwnerId": owner,
+                    "IsArchived": False,
+                    "CreatedDate": start - 2 * DAY,
+                },
+                [],
+            )
         # HubSpot mirrors the opportunity as a deal through the CRM sync.
         contact = self.hs_contact[i]
         if contact is None:
             return
         deal_id = w.ids.hubspot("deal", 9_000_000_000)
-        deal_base = {"id": deal_id, "dealname": base["Name"], "amount": base["Amount"],
-                     "dealstage": first_stage[3], "pipeline": "default",
-                     "closedate": opp["expected_close"], "hubspot_owner_id": None,
-                     "salesforce_opportunity_id": opp["id"], "archived": False,
-                     "createdate": first_at + 300}
+        deal_base = {
+            "id": deal_id,
+            "dealname": base["Name"],
+            "amount": base["Amount"],
+            "dealstage": first_stage[3],
+            "pipeline": "default",
+            "closedate": opp["expected_close"],
+            "hubspot_owner_id": None,
+            "salesforce_opportunity_id": opp["id"],
+            "archived": False,
+            "createdate": first_at + 300,
+        }
         deal_changes = []
         for at, stage, amount in opp["stages"][1:]:
             update = {"dealstage": stage[3]}
@@ -1491,26 +2093,49 @@ class _Chunk:
             deal_changes.append((deleted + 300, {"archived": True, "archived_at": deleted + 300}))
             w.defects["deleted_records"]["hubspot.deals"] += 1
         w._pending["hubspot/deals"].extend(
-            w._versions(deal_base, deal_changes, ("createdate", "hs_lastmodifieddate")))
+            w._versions(deal_base, deal_changes, ("createdate", "hs_lastmodifieddate"))
+        )
         assoc = w._pending["hubspot/associations"]
-        assoc.append({"from_object_type": "deals", "from_id": deal_id, "to_object_type": "contacts",
-                      "to_id": contact, "association_type_id": 3,
-                      "association_category": "HUBSPOT_DEFINED", "label": None,
-                      "_version_at": first_at + 300})
+        assoc.append(
+            {
+                "from_object_type": "deals",
+                "from_id": deal_id,
+                "to_object_type": "contacts",
+                "to_id": contact,
+                "association_type_id": 3,
+                "association_category": "HUBSPOT_DEFINED",
+                "label": None,
+                "_version_at": first_at + 300,
+            }
+        )
         company = opp["company"]
         if company in self.hs_company_id:
-            assoc.append({"from_object_type": "deals", "from_id": deal_id,
-                          "to_object_type": "companies", "to_id": self.hs_company_id[company],
-                          "association_type_id": 5, "association_category": "HUBSPOT_DEFINED",
-                          "label": "Primary", "_version_at": first_at + 300})
+            assoc.append(
+                {
+                    "from_object_type": "deals",
+                    "from_id": deal_id,
+                    "to_object_type": "companies",
+                    "to_id": self.hs_company_id[company],
+                    "association_type_id": 5,
+                    "association_category": "HUBSPOT_DEFINED",
+                    "label": "Primary",
+                    "_version_at": first_at + 300,
+                }
+            )
             others = [c for c in sorted(self.hs_company_id) if c != company]
             if others and p.random() < 0.04:
-                assoc.append({"from_object_type": "deals", "from_id": deal_id,
-                              "to_object_type": "companies",
-                              "to_id": self.hs_company_id[p.choice(others)],
-                              "association_type_id": 341,
-                              "association_category": "HUBSPOT_DEFINED", "label": None,
-                              "_version_at": first_at + 86_400})
+                assoc.append(
+                    {
+                        "from_object_type": "deals",
+                        "from_id": deal_id,
+                        "to_object_type": "companies",
+                        "to_id": self.hs_company_id[p.choice(others)],
+                        "association_type_id": 341,
+                        "association_category": "HUBSPOT_DEFINED",
+                        "label": None,
+                        "_version_at": first_at + 86_400,
+                    }
+                )
                 w.defects["deals_with_several_companies"]["hubspot.deals"] += 1
 
     def _tasks(self, who: str, what: str | None, after: int, owner: str, count: int) -> None:
@@ -1524,17 +2149,27 @@ class _Chunk:
             if due < w.end:
                 changes.append((due + 2 * HOUR, {"Status": "Completed"}))
             deleted = created + p.randrange(1, 30) * DAY if p.random() < 0.01 else None
-            w._sf_versions("Task", {
-                "Id": w.ids.salesforce("Task"), "WhoId": who, "WhatId": what,
-                "Subject": p.choice(("Call", "Follow-up email", "Send proposal", "Intro call")),
-                "Type": p.choice(("Call", "Email")), "Status": "Not Started",
-                "ActivityDate": due // DAY, "OwnerId": owner, "IsArchived": False,
-                "CreatedDate": created,
-            }, changes, deleted)
+            w._sf_versions(
+                "Task",
+                {
+                    "Id": w.ids.salesforce("Task"),
+                    "WhoId": who,
+                    "WhatId": what,
+                    "Subject": p.choice(("Call", "Follow-up email", "Send proposal", "Intro call")),
+                    "Type": p.choice(("Call", "Email")),
+                    "Status": "Not Started",
+                    "ActivityDate": due // DAY,
+                    "OwnerId": owner,
+                    "IsArchived": False,
+                    "CreatedDate": created,
+                },
+                changes,
+                deleted,
+            )
 
     def _campaign_members(self, lead_of: list) -> None:
         """Campaign membership of people with a Salesforce lead or contact at the time."""
-        w, p = self.w, self.prng
+        w, _p = self.w, self.prng
         for k in range(len(self.e_person)):
             i = int(self.e_person[k])
             at = int(self.e_time[k])
@@ -1545,57 +2180,95 @@ class _Chunk:
                 continue
             campaign = w.sf_campaigns[int(self.e_campaign[k])]
             responded = bool(self.e_attended[k])
-            status = ("Responded" if campaign["kind"] == "Content Syndication" else "Attended") \
-                if responded else "Registered"
+            status = (
+                ("Responded" if campaign["kind"] == "Content Syndication" else "Attended")
+                if responded
+                else "Registered"
+            )
             lead_id = None if who_contact else lead[0]
             contact_id = contact[0] if who_contact else None
             record_created = contact[1] if who_contact else lead[1]
             created = max(at - 7 * DAY, record_created) if responded else at
-            w._sf_versions("CampaignMember", {
-                "Id": w.ids.salesforce("CampaignMember"), "CampaignId": campaign["id"],
-                "LeadId": lead_id, "ContactId": contact_id, "LeadOrContactId": lead_id or contact_id,
-                "Status": status, "HasResponded": responded,
-                "FirstRespondedDate": at // DAY if responded else None, "CreatedDate": created,
-            }, [])
+            w._sf_versions(
+                "CampaignMember",
+                {
+                    "Id": w.ids.salesforce("CampaignMember"),
+                    "CampaignId": campaign["id"],
+                    "LeadId": lead_id,
+                    "ContactId": contact_id,
+                    "LeadOrContactId": lead_id or contact_id,
+                    "Status": status,
+                    "HasResponded": responded,
+                    "FirstRespondedDate": at // DAY if responded else None,
+                    "CreatedDate": created,
+                },
+                [],
+            )
 
     def _truth_people(self, people: list[dict]) -> None:
         w = self.w
         opp = self.opp_at >= 0
-        w._pending["truth/people"].extend({
-            "person_id": int(self.person_id[i]), "company_id": people[i]["company"],
-            "first_name": people[i]["first"], "last_name": people[i]["last"],
-            "email": people[i]["email"], "phone_e164": people[i]["e164"],
-            "country_code": people[i]["country"].iso2, "title": self.title[i],
-            "seniority": ref.SENIORITIES[self.seniority[i]][0], "fit": float(self.fit[i]),
-            "intent": float(self.intent[i]), "propensity": float(self.propensity[i]),
-            "known_at": int(self.known_at[i]), "known_via": KNOWN_VIA[self.known_via[i]],
-            "mql_at": int(self.mql_at[i]) if self.mql_at[i] >= 0 else None,
-            "sql_at": int(self.sql_at[i]) if self.sql_at[i] >= 0 else None,
-            "became_opportunity": bool(opp[i] and i in self.opp_id),
-            "opportunity_created_at": int(self.opp_at[i]) if i in self.opp_id else None,
-            "is_won": bool(self.opp_close.get(i, (0, False))[1]),
-        } for i in range(self.n))
-        channels = list(ref.WEB_CHANNELS) + ["email"]
+        w._pending["truth/people"].extend(
+            {
+                "person_id": int(self.person_id[i]),
+                "company_id": people[i]["company"],
+                "first_name": people[i]["first"],
+                "last_name": people[i]["last"],
+                "email": people[i]["email"],
+                "phone_e164": people[i]["e164"],
+                "country_code": people[i]["country"].iso2,
+                "title": self.title[i],
+                "seniority": ref.SENIORITIES[self.seniority[i]][0],
+                "fit": float(self.fit[i]),
+                "intent": float(self.intent[i]),
+                "propensity": float(self.propensity[i]),
+                "known_at": int(self.known_at[i]),
+                "known_via": KNOWN_VIA[self.known_via[i]],
+                "mql_at": int(self.mql_at[i]) if self.mql_at[i] >= 0 else None,
+                "sql_at": int(self.sql_at[i]) if self.sql_at[i] >= 0 else None,
+                "became_opportunity": bool(opp[i] and i in self.opp_id),
+                "opportunity_created_at": int(self.opp_at[i]) if i in self.opp_id else None,
+                "is_won": bool(self.opp_close.get(i, (0, False))[1]),
+            }
+            for i in range(self.n)
+        )
+        channels = [*list(ref.WEB_CHANNELS), "email"]
         ads_flat = {pl: spec["ads"] for pl, spec in w.ads.items()}
         w._pending["truth/touches"].extend(
-            {"person_id": int(self.person_id[self.s_person[k]]), "touched_at": int(self.s_time[k]),
-             "channel": channels[self.s_channel[k]],
-             "ad_id": None if self.s_ad[k] < 0 else ads_flat[
-                 ref.CHANNELS[channels[self.s_channel[k]]]["platform"]][self.s_ad[k]]["id"]}
-            for k in range(len(self.s_person)) if self.s_time[k] < w.end)
+            {
+                "person_id": int(self.person_id[self.s_person[k]]),
+                "touched_at": int(self.s_time[k]),
+                "channel": channels[self.s_channel[k]],
+                "ad_id": None
+                if self.s_ad[k] < 0
+                else ads_flat[ref.CHANNELS[channels[self.s_channel[k]]]["platform"]][self.s_ad[k]][
+                    "id"
+                ],
+            }
+            for k in range(len(self.s_person))
+            if self.s_time[k] < w.end
+        )
         syndicated = np.isin(self.e_campaign, w.syndication_campaigns)
         w._pending["truth/touches"].extend(
-            {"person_id": int(self.person_id[self.e_person[k]]), "touched_at": int(self.e_time[k]),
-             "channel": "content_syndication" if syndicated[k] else "events_webinars",
-             "ad_id": None}
-            for k in range(len(self.e_person)) if self.e_attended[k] and self.e_time[k] < w.end)
+            {
+                "person_id": int(self.person_id[self.e_person[k]]),
+                "touched_at": int(self.e_time[k]),
+                "channel": "content_syndication" if syndicated[k] else "events_webinars",
+                "ad_id": None,
+            }
+            for k in range(len(self.e_person))
+            if self.e_attended[k] and self.e_time[k] < w.end
+        )
 
     # --- web and e-mail events ------------------------------------------------------------------
     def _web_events(self) -> None:
         """Page views of identified contacts: sessions of one to several pages, UTMs on landing."""
         w, rng, p = self.w, self.rng, self.prng
-        visible = np.array([self.hs_contact[i] is not None for i in self.s_person], bool) \
-            if len(self.s_person) else np.zeros(0, bool)
+        visible = (
+            np.array([self.hs_contact[i] is not None for i in self.s_person], bool)
+            if len(self.s_person)
+            else np.zeros(0, bool)
+        )
         visible &= self.s_time < w.end
         sessions = np.nonzero(visible)[0]
         pages = 1 + rng.poisson(1.8, len(sessions))
@@ -1609,7 +2282,7 @@ class _Chunk:
         start_of = np.repeat(csum[np.cumsum(pages) - pages], pages)
         when = self.s_time[session_of] + (csum - start_of)
         site = rng.integers(0, len(ref.SITE_PAGES), total)
-        channels = list(ref.WEB_CHANNELS) + ["email"]
+        channels = [*list(ref.WEB_CHANNELS), "email"]
         page_titles = dict(ref.SITE_PAGES)
         urls, referrers, titles, ids = [], [], [], []
         last_page_of_session = np.cumsum(pages) - 1
@@ -1622,7 +2295,7 @@ class _Chunk:
             channel = channels[self.s_channel[s]]
             if position[k] == 0:
                 url, referrer = self._landing(s, channel)
-                path = url.split("?")[0][len(ref.VENDOR_SITE):] or "/"
+                path = url.split("?")[0][len(ref.VENDOR_SITE) :] or "/"
                 title = page_titles.get(path, ref.SITE_PAGES[0][1])
             else:
                 referrer = urls[-1]
@@ -1642,16 +2315,20 @@ class _Chunk:
         known = self.known_at + np.where(self.known_via >= 2, HOUR, 0)
         visible_at = np.maximum(when, known[self.s_person[session_of]])
         keep = when < w.end
-        w.out.columns("hubspot/web_events", {
-            "id": [x for x, ok in zip(ids, keep, strict=True) if ok],
-            "object_type": ["contact"] * int(keep.sum()),
-            "object_id": [x for x, ok in zip(contact_ids, keep, strict=True) if ok],
-            "event_type": ["e_visited_page"] * int(keep.sum()),
-            "occurred_at": when[keep], "url": [x for x, ok in zip(urls, keep, strict=True) if ok],
-            "referrer": [x for x, ok in zip(referrers, keep, strict=True) if ok],
-            "page_title": [x for x, ok in zip(titles, keep, strict=True) if ok],
-            "_version_at": visible_at[keep],
-        })
+        w.out.columns(
+            "hubspot/web_events",
+            {
+                "id": [x for x, ok in zip(ids, keep, strict=True) if ok],
+                "object_type": ["contact"] * int(keep.sum()),
+                "object_id": [x for x, ok in zip(contact_ids, keep, strict=True) if ok],
+                "event_type": ["e_visited_page"] * int(keep.sum()),
+                "occurred_at": when[keep],
+                "url": [x for x, ok in zip(urls, keep, strict=True) if ok],
+                "referrer": [x for x, ok in zip(referrers, keep, strict=True) if ok],
+                "page_title": [x for x, ok in zip(titles, keep, strict=True) if ok],
+                "_version_at": visible_at[keep],
+            },
+        )
         self._form_submissions(form_rows)
 
     def _landing(self, s: int, channel: str) -> tuple[str, str | None]:
@@ -1659,18 +2336,21 @@ class _Chunk:
         w, p, d = self.w, self.prng, self.w.defects
         if channel == "email":
             camp = w.email_campaigns[int(self.s_email[s])]
-            return (f"{ref.VENDOR_SITE}{camp['path']}?utm_source=hubspot&utm_medium=email"
-                    f"&utm_campaign={camp['slug']}&_hsmi={camp['id']}"), None
+            return (
+                f"{ref.VENDOR_SITE}{camp['path']}?utm_source=hubspot&utm_medium=email"
+                f"&utm_campaign={camp['slug']}&_hsmi={camp['id']}"
+            ), None
         if channel == "organic_search":
             page = p.choice(ref.SITE_PAGES[:9])[0]
-            return ref.VENDOR_SITE + page, p.choice(("https://www.google.com/",
-                                                     "https://www.bing.com/",
-                                                     "https://duckduckgo.com/"))
+            return ref.VENDOR_SITE + page, p.choice(
+                ("https://www.google.com/", "https://www.bing.com/", "https://duckduckgo.com/")
+            )
         if channel == "direct":
             return ref.VENDOR_SITE + p.choice(("/", "/pricing", "/demo")), None
         if channel == "referral":
             return ref.VENDOR_SITE + p.choice(("/", "/customers", "/pricing")), p.choice(
-                ref.REFERRAL_SITES)
+                ref.REFERRAL_SITES
+            )
         platform = ref.CHANNELS[channel]["platform"]
         ad = w.ads[platform]["ads"][int(self.s_ad[s])]
         click_param = PLATFORM_UTM[platform][2]
@@ -1694,12 +2374,19 @@ class _Chunk:
         elif roll < 0.09:
             d["utm_defects"]["mixed_case"] += 1
             source, medium, _ = PLATFORM_UTM[platform]
-            query = utm.replace(f"utm_source={source}", f"utm_source={source.title()}", 1).replace(
-                f"utm_medium={medium}", f"utm_medium={medium.upper()}", 1) + f"&{click}"
+            query = (
+                utm.replace(f"utm_source={source}", f"utm_source={source.title()}", 1).replace(
+                    f"utm_medium={medium}", f"utm_medium={medium.upper()}", 1
+                )
+                + f"&{click}"
+            )
         else:
             query = f"{utm}&{click}"
-        referrer = {"google_ads": "https://www.google.com/", "facebook_ads": "https://l.facebook.com/",
-                    "linkedin_ads": "https://www.linkedin.com/"}[platform]
+        referrer = {
+            "google_ads": "https://www.google.com/",
+            "facebook_ads": "https://l.facebook.com/",
+            "linkedin_ads": "https://www.linkedin.com/",
+        }[platform]
         return f"{ad['landing']}?{query}", referrer
 
     def _form_submissions(self, rows: list[tuple[int, int, int, str]]) -> None:
@@ -1710,13 +2397,22 @@ class _Chunk:
             if person is None:
                 continue
             form = w.forms[int(self.s_form[s])]
-            values = [{"name": "email", "value": person[0]},
-                      {"name": "firstname", "value": person[1]},
-                      {"name": "lastname", "value": person[2]},
-                      {"name": "company", "value": person[3]}]
-            out.append({"conversion_id": f"{p.getrandbits(128):032x}", "form_guid": form["guid"],
-                        "submitted_at": when, "page_url": url, "values": values,
-                        "_version_at": when})
+            values = [
+                {"name": "email", "value": person[0]},
+                {"name": "firstname", "value": person[1]},
+                {"name": "lastname", "value": person[2]},
+                {"name": "company", "value": person[3]},
+            ]
+            out.append(
+                {
+                    "conversion_id": f"{p.getrandbits(128):032x}",
+                    "form_guid": form["guid"],
+                    "submitted_at": when,
+                    "page_url": url,
+                    "values": values,
+                    "_version_at": when,
+                }
+            )
         w.out.rows_of("hubspot/form_submissions", out)
 
     def _email_events(self) -> None:
@@ -1751,7 +2447,10 @@ class _Chunk:
                 rows["sent_by_created"].append(int(self.m_sent_at[k]))
                 rows["url"].append(
                     f"{ref.VENDOR_SITE}{camp['path']}?utm_source=hubspot&utm_medium=email"
-                    f"&utm_campaign={camp['slug']}" if kind == "CLICK" else None)
+                    f"&utm_campaign={camp['slug']}"
+                    if kind == "CLICK"
+                    else None
+                )
                 rows["_version_at"].append(at)
         count = len(rows["id"])
         rows["portal_id"] = [4_471_337] * count
