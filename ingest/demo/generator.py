@@ -17,6 +17,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
+from statistics import NormalDist
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -28,7 +29,7 @@ from ingest.demo.writer import WorldWriter
 DEFAULT_AS_OF = date(2026, 6, 30)
 DEFAULT_SEED = 42
 DEFAULT_SCALE = 0.1
-HISTORY_DAYS = 730
+HISTORY_MONTHS = 24
 GENERATOR_VERSION = "1"
 COMPANIES_PER_CHUNK = 200
 DAY = 86_400
@@ -45,6 +46,7 @@ FIXED_SIZE_TABLES = frozenset(
         "linkedin_ads/ad_accounts",
         "hubspot/forms",
         "hubspot/email_campaigns",
+        "salesforce/Campaign",
     }
 )
 
@@ -150,6 +152,19 @@ def _sigmoid(x: np.ndarray | float) -> np.ndarray | float:
     return 1.0 / (1.0 + np.exp(-x))
 
 
+def _stratified_uniform(rng: np.random.Generator, n: int) -> np.ndarray:
+    """Return n uniforms in (0, 1), one in each of n equal strata, in random order."""
+    return (rng.permutation(n) + rng.random(n)) / n
+
+
+def _stratified_choice(rng: np.random.Generator, weights: np.ndarray, n: int) -> np.ndarray:
+    """Return n indices drawn with the given weights by stratified sampling."""
+    edges = np.cumsum(weights) / weights.sum()
+    return np.searchsorted(edges, _stratified_uniform(rng, n), side="right").clip(
+        0, len(weights) - 1
+    )
+
+
 def _looks_valid(email: str) -> bool:
     local, _, domain = email.strip().partition("@")
     return bool(local) and "@" not in domain and "." in domain and ".." not in domain
@@ -217,7 +232,14 @@ class _World:
         self.as_of = as_of
         self.progress = progress
         self.end = int(datetime(as_of.year, as_of.month, as_of.day, tzinfo=UTC).timestamp())
-        self.start = self.end - HISTORY_DAYS * DAY
+        years = HISTORY_MONTHS // 12
+        first = (
+            as_of.replace(year=as_of.year - years)
+            if (as_of.month, as_of.day) != (2, 29)
+            else date(as_of.year - years, 2, 28)
+        )
+        self.start = int(datetime(first.year, first.month, first.day, tzinfo=UTC).timestamp())
+        self.days = (self.end - self.start) // DAY
         self.out = WorldWriter(root)
         self.ids = Sequence()
         self.defects: dict[str, Counter] = defaultdict(Counter)
@@ -342,9 +364,13 @@ class _World:
         countries = ref.COUNTRIES
         c_weights = np.array([c.weight for c in countries])
         i_weights = np.array([i.weight for i in ref.INDUSTRIES])
-        country_idx = rng.choice(len(countries), n, p=c_weights / c_weights.sum())
-        industry_idx = rng.choice(len(ref.INDUSTRIES), n, p=i_weights / i_weights.sum())
-        employees = np.clip(np.round(rng.lognormal(5.0, 1.4, n)), 5, 250_000).astype(np.int64)
+        # Stratified draws keep a small world's mix of countries, industries and sizes the same
+        # as a large one's, so per-capita outcomes do not drift with scale.
+        country_idx = _stratified_choice(rng, c_weights, n)
+        industry_idx = _stratified_choice(rng, i_weights, n)
+        normal = NormalDist()
+        size_z = np.array([normal.inv_cdf(u) for u in _stratified_uniform(rng, n)])
+        employees = np.clip(np.round(np.exp(5.0 + 1.4 * size_z)), 5, 250_000).astype(np.int64)
         rev_per_employee = rng.uniform(80_000, 320_000, n)
         size_fit = np.clip((np.log(employees) - 5.0) / 2.0, -1.0, 1.2)
         industry_fit = np.array([ref.INDUSTRIES[i].fit for i in industry_idx])
@@ -387,7 +413,7 @@ class _World:
     def _ads_structure(self) -> None:
         """Accounts, campaigns, ad groups and ads of the three platforms, and who runs when."""
         self.ads: dict[str, dict] = {}
-        days = HISTORY_DAYS
+        days = self.days
         for platform, accounts in AD_ACCOUNTS.items():
             rng = self.prng("ads", platform)
             n_campaigns = self.count(20, minimum=2)
@@ -404,8 +430,10 @@ class _World:
                 theme = AD_THEMES[c % len(AD_THEMES)]
                 region = {"USD": "na", "EUR": "emea", "GBP": "uk"}[account[2]]
                 slug = f"{code}_{theme}_{region}_{c + 1:03d}"
-                first_day = rng.randrange(0, days - 45)
-                last_day = min(days - 1, first_day + rng.randrange(45, 400))
+                # Low-discrepancy starts and lengths: total active days grow with the count.
+                first_day = int(((c + 1) * 0.6180339887) % 1 * (days - 45))
+                length = 45 + int(((c + 1) * 0.4142135624) % 1 * 355)
+                last_day = min(days - 1, first_day + length)
                 campaign_id = str(base_id + 1000 * (c + 1))
                 campaigns.append(
                     {
@@ -465,6 +493,15 @@ class _World:
             self.ads[platform]["offsets"] = np.concatenate([[0], np.cumsum(lengths)])
             self.ads[platform]["by_day"] = np.array([i for x in per_day for i in x], dtype=np.int64)
             self.ads[platform]["identified_clicks"] = np.zeros((len(ads), days + 2), np.int64)
+            covered = np.nonzero(lengths > 0)[0]
+            nearest = np.searchsorted(covered, np.arange(days)).clip(0, len(covered) - 1)
+            before = (nearest - 1).clip(0)
+            closer_before = np.abs(covered[before] - np.arange(days)) < np.abs(
+                covered[nearest] - np.arange(days)
+            )
+            self.ads[platform]["nearest_covered_day"] = np.where(
+                closer_before, covered[before], covered[nearest]
+            )
             self._write_ad_entities(platform)
 
     def _write_ad_entities(self, platform: str) -> None:
@@ -476,7 +513,7 @@ class _World:
             return self.start + d * DAY
 
         def status(c: dict) -> str:
-            return "ENABLED" if c["last_day"] >= HISTORY_DAYS - 1 else "PAUSED"
+            return "ENABLED" if c["last_day"] >= self.days - 1 else "PAUSED"
 
         camps, groups, ads = spec["campaigns"], spec["groups"], spec["ads"]
         if platform == "google_ads":
@@ -750,12 +787,12 @@ class _World:
             )
         self.out.rows_of("hubspot/forms", rows)
         # Salesforce campaigns: webinars, events and content syndication, evenly over history.
-        n = self.count(36, minimum=3)
+        n = 36  # the event calendar does not grow with the contact base
         rng = self.prng("sf_campaigns")
         self.sf_campaigns, rows = [], []
         for k in range(n):
             kind = ("Webinar", "Content Syndication", "Event", "Webinar", "Webinar")[k % 5]
-            start_day = int((k + 0.5) * (HISTORY_DAYS - 20) / n)
+            start_day = int((k + 0.5) * (self.days - 20) / n)
             length = 90 if kind == "Content Syndication" else (2 if kind == "Event" else 1)
             campaign_id = self.ids.salesforce("Campaign")
             start_ts = self.start + start_day * DAY
@@ -891,7 +928,7 @@ class _World:
                 c = ad["campaign"]
                 days = np.arange(c["first_day"], c["last_day"] + 1)
                 extra = np.nonzero(clicks_known[index])[0] - 1
-                days = np.union1d(days, extra[(extra >= 0) & (extra < HISTORY_DAYS)])
+                days = np.union1d(days, extra[(extra >= 0) & (extra < self.days)])
                 n = len(days)
                 anon = rng.poisson(6.0 * ad["weight"], n)
                 clicks = anon + clicks_known[index, days + 1]
@@ -986,7 +1023,7 @@ class _World:
         n = self.count(30, minimum=2)
         contacts = []
         for k in range(n):
-            created = self.start + rng.randrange(HISTORY_DAYS - 1) * DAY + rng.randrange(DAY)
+            created = self.start + rng.randrange(self.days - 1) * DAY + rng.randrange(DAY)
             if k % 2 == 0:
                 contact_id = self.ids.hubspot("contact", 100)
                 contacts.extend(
@@ -1322,21 +1359,26 @@ class _Chunk:
             setattr(self, name, getattr(self, name)[order])
 
     def _assign_ads(self) -> None:
-        """Give each paid session an ad running that day; without one it becomes organic."""
+        """Give each paid session an ad running that day.
+
+        A paid session on a day no campaign of its platform runs moves to the nearest day one
+        does, so paid touches per person do not depend on how many campaigns there are (and so on
+        scale); a platform with no campaign at all has no paid sessions.
+        """
         w, rng = self.w, self.rng
         self.s_ad = np.full(len(self.s_person), -1)
-        day = (self.s_time - w.start) // DAY
         for c, name in enumerate(ref.WEB_CHANNELS):
             platform = ref.CHANNELS[name]["platform"]
             if platform is None:
                 continue
             spec = w.ads[platform]
             idx = np.nonzero(self.s_channel == c)[0]
-            lo, hi = spec["offsets"][day[idx]], spec["offsets"][day[idx] + 1]
-            has = hi > lo
+            day = (self.s_time[idx] - w.start) // DAY
+            target = spec["nearest_covered_day"][day]
+            self.s_time[idx] += (target - day) * DAY
+            lo, hi = spec["offsets"][target], spec["offsets"][target + 1]
             pick = lo + (rng.random(len(idx)) * (hi - lo)).astype(np.int64)
-            self.s_ad[idx[has]] = spec["by_day"][pick[has]]
-            self.s_channel[idx[~has]] = ref.WEB_CHANNELS.index("organic_search")
+            self.s_ad[idx] = spec["by_day"][pick]
 
     # --- e-mail ---------------------------------------------------------------------------------
     def _emails(self) -> None:
@@ -1542,11 +1584,11 @@ class _Chunk:
             "company": company,
         }
 
-    def _spell(self, person: dict, record: str) -> dict:
+    def _spell(self, person: dict, record: str, no_email: bool = False) -> dict:
         """Spell a person as one record does: e-mail, phone and country, with real CRM defects."""
         p, d = self.prng, self.w.defects
-        email = person["email"]
-        if p.random() < 0.01:
+        email = None if no_email else person["email"]
+        if email and p.random() < 0.01:
             kind = p.choice(INVALID_EMAIL_KINDS)
             local, domain = email.split("@")
             email = {
@@ -1698,11 +1740,11 @@ class _Chunk:
         company = person["company"]
         via = KNOWN_VIA[self.known_via[i]]
         created = int(self.known_at[i]) + (HOUR if via in ("event", "syndication") else 0)
-        spelled = self._spell(person, "hubspot.contacts")
-        email = spelled["email"]
-        if p.random() < 0.005:
-            email = None
+        no_email = p.random() < 0.005
+        if no_email:
             d["null_required_fields"]["hubspot.contacts.email"] += 1
+        spelled = self._spell(person, "hubspot.contacts", no_email)
+        email = spelled["email"]
         first_channel = None
         mine = np.nonzero(self.s_person == i)[0]
         if len(mine):
@@ -2042,9 +2084,14 @@ class _Chunk:
                 deleted,
             )
         self._tasks(self.sf_contact[i][0], opp["id"], first_at, owner, p.randrange(1, 6))
-        for k in range(p.randrange(0, 3)):
-            start = first_at + p.randrange(1, 30) * DAY + 15 * HOUR
-            if start >= w.end:
+        # Meetings follow the deal: a discovery call when it opens, a demo at needs analysis.
+        meetings = [("Discovery call", first_at)]
+        meetings += [
+            ("Product demo", at) for at, stage, _ in opp["stages"] if stage is OPP_STAGES[2]
+        ]
+        for subject, after in meetings:
+            start = (after // DAY + p.randrange(1, 6)) * DAY + 15 * HOUR
+            if start >= w.end or (deleted is not None and start >= deleted):
                 continue
             w._sf_versions(
                 "Event",
@@ -2052,7 +2099,7 @@ class _Chunk:
                     "Id": w.ids.salesforce("Event"),
                     "WhoId": self.sf_contact[i][0],
                     "WhatId": opp["id"],
-                    "Subject": ("Discovery call", "Product demo")[k % 2],
+                    "Subject": subject,
                     "Type": "Meeting",
                     "StartDateTime": start,
                     "EndDateTime": start + 45 * 60,

@@ -1,0 +1,73 @@
+# gtm-warehouse. `make run` builds the demo warehouse from scratch; `make test` is what CI runs.
+# Needs only Python 3.11 and make: everything else is installed into .venv by the `env` target.
+
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+MAKEFLAGS += --no-print-directory
+
+PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3 2>/dev/null)
+UV_VERSION := 0.13.8
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.gtm-synced
+DBT := $(BIN)/dbt
+# dbt checks run against the in-memory `lint` target, so they never touch (or wait on) the warehouse.
+DBT_LINT_FLAGS := --project-dir . --profiles-dir . --target lint
+
+# No phoning home from dbt, and uv uses the venv's interpreter rather than fetching one.
+export DBT_SEND_ANONYMOUS_USAGE_STATS := false
+export UV_PYTHON_DOWNLOADS := never
+
+.PHONY: help env run test lint format docs clean distclean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+env: $(STAMP) ## Create .venv and install the locked dependencies (fast when nothing changed)
+
+$(BIN)/python:
+	@test -n "$(PYTHON)" || { echo "error: neither python3.11 nor python3 is on PATH" >&2; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+
+$(BIN)/uv: | $(BIN)/python
+	$(BIN)/python -m pip --version >/dev/null 2>&1 || $(BIN)/python -m ensurepip --upgrade
+	$(BIN)/python -m pip install --disable-pip-version-check --quiet uv==$(UV_VERSION)
+
+# --inexact: keep what uv.lock does not list (pip and uv itself) in the venv.
+$(STAMP): pyproject.toml uv.lock | $(BIN)/uv
+	$(BIN)/uv sync --frozen --all-extras --inexact
+	@touch $@
+
+run: env ## Generate the demo world, ingest it, build the warehouse
+	$(BIN)/gtm run
+
+test: lint ## Lint, then run the Python tests
+	$(BIN)/pytest
+
+lint: env ## ruff, sqlfluff, portable-SQL check, dbt parse
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	@if find models -name '*.sql' | grep -q .; then \
+		echo "$(BIN)/sqlfluff lint models"; $(BIN)/sqlfluff lint models; \
+	else \
+		echo "sqlfluff: no .sql files under models/ yet, skipping"; \
+	fi
+	$(BIN)/python scripts/check_portable_sql.py models
+	$(DBT) --quiet parse $(DBT_LINT_FLAGS)
+	@echo "dbt parse: project is valid"
+
+format: env ## Format Python and fix what sqlfluff can
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+	@if find models -name '*.sql' | grep -q .; then $(BIN)/sqlfluff fix models; fi
+
+docs: env ## Generate dbt docs (target/index.html) from the warehouse
+	$(DBT) docs generate --project-dir . --profiles-dir .
+
+clean: ## Remove build output (keeps .venv, the warehouse and the demo world)
+	rm -rf target logs dbt_packages .pytest_cache .ruff_cache
+	find . -name __pycache__ -type d -not -path './$(VENV)/*' -prune -exec rm -rf {} +
+
+distclean: clean ## Also remove .venv, the warehouse and the demo world
+	rm -rf $(VENV) .gtm warehouse.duckdb warehouse.duckdb.wal

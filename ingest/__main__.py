@@ -1,0 +1,5 @@
+"""Allow `python -m ingest` as a synonym for `gtm`."""
+
+from ingest.cli import main
+
+main()

@@ -1,0 +1,122 @@
+"""Stand-ins for dbt's Jinja context when sqlfluff lints models with its fast jinja templater.
+
+sqlfluff's `apply_dbt_builtins` covers `ref`, `source`, `var`, `config`, `this` and
+`is_incremental`, but not the `dbt` namespace of cross-database macros (`dbt.dateadd`, ...),
+`api.Column.translate_type` or `target`, which STYLE.md asks every model to use. `.sqlfluff`
+loads this package through `library_path`; each public name below becomes a template variable.
+The SQL they render only has to parse as DuckDB so that sqlfluff can lint the code around it;
+dbt itself renders the real thing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from types import SimpleNamespace
+from typing import Any
+
+_TYPES = {
+    "type_string": "varchar",
+    "type_int": "integer",
+    "type_bigint": "bigint",
+    "type_float": "double",
+    "type_numeric": "numeric(28, 6)",
+    "type_timestamp": "timestamp",
+    "type_boolean": "boolean",
+}
+
+
+def _sql(value: Any) -> str:
+    return str(value)
+
+
+def _call(name: str) -> Callable[..., str]:
+    def render(*args: Any, **kwargs: Any) -> str:
+        parts = [_sql(arg) for arg in args] + [_sql(value) for value in kwargs.values()]
+        return f"{name}({', '.join(parts)})"
+
+    return render
+
+
+class _DbtNamespace:
+    """`dbt.<macro>(...)`: known macros render DuckDB-like SQL; any other renders as a call."""
+
+    def __getattr__(self, name: str) -> Callable[..., str]:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        if name in _TYPES:
+            return lambda: _TYPES[name]
+        return _call(name)
+
+    @staticmethod
+    def dateadd(datepart: str, interval: Any, from_date_or_timestamp: str) -> str:
+        """Render like dbt-duckdb's dateadd."""
+        return f"date_add({from_date_or_timestamp}, interval ({interval}) {datepart})"
+
+    @staticmethod
+    def datediff(first_date: str, second_date: str, datepart: str) -> str:
+        """Render like dbt-duckdb's datediff."""
+        return f"date_diff('{datepart}', {first_date}, {second_date})"
+
+    @staticmethod
+    def date_trunc(datepart: str, date: str) -> str:
+        """Render like dbt's date_trunc."""
+        return f"date_trunc('{datepart}', {date})"
+
+    @staticmethod
+    def safe_cast(field: str, type: str) -> str:
+        """Render a cast."""
+        return f"cast({field} as {type})"
+
+    @staticmethod
+    def cast(field: str, type: str) -> str:
+        """Render a cast."""
+        return f"cast({field} as {type})"
+
+    @staticmethod
+    def concat(fields: list[str]) -> str:
+        """Render a concatenation."""
+        return " || ".join(f"({field})" for field in fields)
+
+    @staticmethod
+    def hash(field: str) -> str:
+        """Render like dbt's hash."""
+        return f"md5(cast({field} as varchar))"
+
+    @staticmethod
+    def listagg(
+        measure: str, delimiter_text: str = "','", order_by_clause: str = "", limit_num: Any = None
+    ) -> str:
+        """Render like dbt-duckdb's listagg."""
+        return f"string_agg({measure}, {delimiter_text} {order_by_clause})"
+
+    @staticmethod
+    def string_literal(value: str) -> str:
+        """Render a quoted literal."""
+        return "'" + str(value).replace("'", "''") + "'"
+
+    @staticmethod
+    def escape_single_quotes(expression: str) -> str:
+        """Escape quotes like dbt does."""
+        return str(expression).replace("'", "''")
+
+    @staticmethod
+    def date_spine(datepart: str, start_date: str, end_date: str) -> str:
+        """Render a one-column query shaped like dbt's date_spine."""
+        return f"select cast({start_date} as date) as date_{datepart}"
+
+
+dbt = _DbtNamespace()
+"""The `dbt` namespace of cross-database macros."""
+
+api = SimpleNamespace(Column=SimpleNamespace(translate_type=lambda dtype: dtype))
+"""`api.Column.translate_type(...)`, returning the type unchanged."""
+
+target = SimpleNamespace(
+    name="lint",
+    type="duckdb",
+    schema="main",
+    database="memory",
+    profile_name="gtm_warehouse",
+    threads=2,
+)
+"""The `target` of the in-memory lint profile."""

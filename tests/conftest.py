@@ -1,0 +1,16 @@
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from ingest.demo.generator import generate
+
+WORLD_SMALL_AS_OF = date(2026, 6, 30)
+
+
+@pytest.fixture(scope="session")
+def world_small(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A demo world at scale 0.1, seed 42, as of 2026-06-30, generated once per session."""
+    out = tmp_path_factory.mktemp("world_small") / "world"
+    generate(out, scale=0.1, seed=42, as_of=WORLD_SMALL_AS_OF)
+    return out
