@@ -168,3 +168,23 @@ def test_run_writes_report(scratch_project, fake_generator):
     assert [stage["stage"] for stage in report["stages"]] == ["generate", "ingest", "build"]
     assert report["world"]["tables"] == {"salesforce/account": 2, "hubspot/contacts": 3}
     assert report["dbt"] == {"success": True, "counts": {"model": {"success": 1}}}
+
+
+def test_generate_writes_a_real_world(tmp_path):
+    out = tmp_path / "world"
+    result = runner.invoke(
+        cli.app,
+        ["generate", "--scale", "0.01", "--seed", "3", "--out", str(out), "--as-of", "2025-12-31"],
+    )
+    assert result.exit_code == 0, result.output
+    meta = json.loads((out / "world.json").read_text())
+    assert (meta["seed"], meta["scale"], meta["as_of"]) == (3, 0.01, "2025-12-31")
+    assert f"{meta['rows_total']:,}" in result.stdout
+    assert meta["tables"]["truth/people"] == 200
+
+
+def test_generate_refuses_a_folder_that_is_not_a_world(tmp_path):
+    (tmp_path / "notes.txt").write_text("mine")
+    result = runner.invoke(cli.app, ["generate", "--scale", "0.01", "--out", str(tmp_path)])
+    assert result.exit_code == 1
+    assert (tmp_path / "notes.txt").read_text() == "mine"
