@@ -16,22 +16,10 @@ import duckdb
 import pytest
 
 from ingest.demo.reference import COUNTRIES
+from ingest.demo.schema import key_of
 
 AS_OF = datetime(2026, 6, 30, tzinfo=UTC)
 
-# Record keys that are not the first column (docs/demo-world.md, "Time: versions").
-KEYS = {
-    "google_ads/ad_metrics": ("ad_id", "date"),
-    "facebook_ads/insights": ("ad_id", "date_start"),
-    "linkedin_ads/analytics": ("creative_id", "date"),
-    "hubspot/associations": (
-        "from_object_type",
-        "from_id",
-        "to_object_type",
-        "to_id",
-        "association_type_id",
-    ),
-}
 AD_DAILY = {
     "google_ads": "google_ads/ad_metrics",
     "facebook_ads": "facebook_ads/insights",
@@ -97,8 +85,7 @@ def db(world_small: Path):
         if path.parent.name == "truth":
             continue
         table = f"{path.parent.name}/{path.stem}"
-        first = con.execute(f"select * from {name} limit 0").description[0][0]
-        key = ", ".join(KEYS.get(table, (first,)))
+        key = ", ".join(key_of(table))
         con.execute(
             f"create view cur_{name} as select * from {name} "
             f"qualify row_number() over (partition by {key} order by _version_at desc) = 1"
@@ -577,8 +564,7 @@ def test_versions_of_a_record_have_distinct_times(world_small, db):
     clashes = {}
     for v in tables(world_small):
         table = v.replace("__", "/", 1)
-        first = db.execute(f"select * from {v} limit 0").description[0][0]
-        key = ", ".join(KEYS.get(table, (first,)))
+        key = ", ".join(key_of(table))
         clashes[v] = one(
             db,
             f"select count(*) from (select 1 from {v} group by {key}, _version_at "
