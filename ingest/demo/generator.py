@@ -1489,7 +1489,7 @@ class _Chunk:
         sql_at = self.mql_at + rng.exponential(20 * DAY, n).astype(np.int64) + HOUR
         sql &= sql_at < w.end
         self.sql_at[sql] = sql_at[sql]
-        self.won = converted & (rng.random(n) < _sigmoid(-1.3 + 0.8 * self.fit))
+        self.won = converted & (rng.random(n) < _sigmoid(-1.5 + 0.8 * self.fit))
 
     # --- CRM records ----------------------------------------------------------------------------
     def _records(self) -> None:
