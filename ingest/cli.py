@@ -182,14 +182,15 @@ def _world_table(manifest: dict[str, Any]) -> Table:
 
 
 def _resolve_sources(names: Sequence[str]) -> list[sources.SourceSpec]:
-    """Return the requested sources (all registered ones when `names` is empty)."""
+    """Return the requested sources (every one that can load when `names` is empty)."""
     registered = sources.available_sources()
     unknown = [name for name in names if name not in sources.SOURCES]
     if unknown:
         listed = ", ".join(registered) if registered else "none are registered yet"
         _error_line(f"unknown source {', '.join(map(repr, unknown))}; registered sources: {listed}")
         raise typer.Exit(code=2)
-    chosen = list(dict.fromkeys(names)) if names else registered
+    loadable = [name for name in registered if sources.SOURCES[name].load is not None]
+    chosen = list(dict.fromkeys(names)) if names else loadable
     return [sources.SOURCES[name] for name in chosen]
 
 
@@ -389,7 +390,9 @@ def demo_command(
 def ingest_command(
     names: Annotated[
         list[str] | None,
-        typer.Argument(metavar="[SOURCE]...", help="Sources to load (default: all registered)."),
+        typer.Argument(
+            metavar="[SOURCE]...", help="Sources to load (default: every loadable one)."
+        ),
     ] = None,
     world: Annotated[
         Path | None,
