@@ -1,0 +1,1 @@
+"""Local API servers that speak each source system's real wire format over the demo world."""
