@@ -120,7 +120,7 @@ def test_property_values_are_strings(hubspot, world_small):
 def test_custom_property_appears_after_it_is_introduced(world_small):
     meta = json.loads((world_small / "hubspot" / "_properties.json").read_text())
     introduced = next(p for p in meta["contacts"] if p["name"] == "product_interest")
-    introduced_at = datetime.fromtimestamp(introduced["introduced_at"], UTC)
+    introduced_at = datetime.fromisoformat(introduced["introduced_at"])
     handle = start(world_small, introduced_at - timedelta(days=1), search_rate_limit=None)
     try:
         props = requests.get(f"{handle.url}/crm/v3/properties/contacts", headers=AUTH).json()

@@ -248,7 +248,7 @@ def test_an_earlier_moment_serves_fewer_rows(world_small) -> None:
 def test_custom_field_exists_only_from_its_introduction(world_small) -> None:
     spec = json.loads((world_small / "salesforce" / "_describe.json").read_text())
     (custom,) = [f for f in spec["Lead"]["fields"] if f["name"] == "Product_Interest__c"]
-    introduced = datetime.fromtimestamp(custom["introduced_at"], UTC)
+    introduced = datetime.fromisoformat(custom["introduced_at"])
     before = introduced - timedelta(days=1)
     handle = salesforce.start(world_small, before)
     try:

@@ -468,7 +468,7 @@ def _custom_fields_in_metadata(world: Path) -> list[dict]:
                 "system": system,
                 "object": obj,
                 "field": f["name"],
-                "introduced_at": datetime.fromtimestamp(f["introduced_at"], UTC).isoformat(),
+                "introduced_at": f["introduced_at"],
             }
             for system, obj, f in found
         ),

@@ -1181,7 +1181,9 @@ class _World:
                 }
                 key = ("salesforce", sobject, field.name)
                 if key in self.custom_fields:
-                    entry["introduced_at"] = self.custom_fields[key]
+                    entry["introduced_at"] = datetime.fromtimestamp(
+                        self.custom_fields[key], UTC
+                    ).isoformat()
                 fields.append(entry)
             describe[sobject] = {"name": sobject, "fields": fields}
         (self.root / "salesforce" / "_describe.json").write_text(
@@ -1199,7 +1201,9 @@ class _World:
                 entry = {"name": field.name, "type": kind}
                 key = ("hubspot", obj, field.name)
                 if key in self.custom_fields:
-                    entry["introduced_at"] = self.custom_fields[key]
+                    entry["introduced_at"] = datetime.fromtimestamp(
+                        self.custom_fields[key], UTC
+                    ).isoformat()
                 props.append(entry)
             properties[obj] = props
         (self.root / "hubspot" / "_properties.json").write_text(

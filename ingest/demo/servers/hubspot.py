@@ -306,11 +306,7 @@ class HubSpotApi:
 
     def _introduced(self, meta: dict) -> datetime | None:
         raw = meta.get("introduced_at")
-        if raw is None:
-            return None
-        if isinstance(raw, int | float):
-            return datetime.fromtimestamp(raw, UTC)
-        return parse_moment(raw)
+        return None if raw is None else parse_moment(raw)
 
     def known_properties(self, obj: _ObjectType) -> dict[str, dict]:
         """Return the properties that exist at the moment (custom ones once introduced)."""

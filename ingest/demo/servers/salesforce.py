@@ -429,9 +429,7 @@ def _load_describe(world: Path) -> dict[str, list[FieldSpec]]:
         fields = []
         for entry in spec["fields"]:
             introduced = entry.get("introduced_at")
-            if isinstance(introduced, int | float):
-                introduced = datetime.fromtimestamp(introduced, UTC)
-            elif isinstance(introduced, str):
+            if introduced is not None:
                 introduced = parse_datetime(introduced)
             fields.append(
                 FieldSpec(
