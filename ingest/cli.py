@@ -140,7 +140,8 @@ def _world_matches(meta: dict[str, Any] | None, scale: float, seed: int, as_of: 
         return False
     try:
         return (
-            int(meta["seed"]) == seed
+            meta.get("generator_version") == _generator().GENERATOR_VERSION
+            and int(meta["seed"]) == seed
             and float(meta["scale"]) == float(scale)
             and str(meta["as_of"]) == as_of.isoformat()
         )

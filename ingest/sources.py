@@ -1,7 +1,7 @@
 """Registry of source systems: what `gtm demo` serves locally and what `gtm ingest` loads.
 
-Each source sub-package (added in later work) registers one `SourceSpec` here. The registry is empty
-until then; the CLI says so plainly instead of pretending.
+Each source system registers one `SourceSpec` here: its local demo API server and its dlt loader,
+each None until it exists; the CLI says plainly what is missing instead of pretending.
 """
 
 from __future__ import annotations
@@ -39,8 +39,23 @@ class SourceSpec:
     load: Callable[..., Any] | None = None
 
 
-SOURCES: dict[str, SourceSpec] = {}
-"""Registered sources by name. Empty until the first source lands."""
+def _serve_hubspot(world_dir: Path) -> Any:
+    from ingest.demo.servers import hubspot
+
+    return hubspot.start(world_dir)
+
+
+def _serve_salesforce(world_dir: Path) -> Any:
+    from ingest.demo.servers import salesforce
+
+    return salesforce.start(world_dir)
+
+
+SOURCES: dict[str, SourceSpec] = {
+    "hubspot": SourceSpec("hubspot", serve=_serve_hubspot),
+    "salesforce": SourceSpec("salesforce", serve=_serve_salesforce),
+}
+"""Registered sources by name: local API servers so far; their dlt loaders come next."""
 
 
 def available_sources() -> list[str]:

@@ -62,6 +62,7 @@ def fake_generator(monkeypatch):
             progress("accounts", 0, 2)
             progress("accounts", 2, 2)
         manifest = {
+            "generator_version": "test",
             "seed": seed,
             "scale": scale,
             "as_of": as_of.isoformat(),
@@ -81,6 +82,7 @@ def fake_generator(monkeypatch):
         DEFAULT_AS_OF=date(2026, 6, 30),
         DEFAULT_SEED=42,
         DEFAULT_SCALE=0.1,
+        GENERATOR_VERSION="test",
         calls=calls,
     )
     monkeypatch.setattr(cli, "_generator", lambda: fake)
@@ -108,7 +110,7 @@ def test_unknown_source_is_one_line_and_exit_2():
     assert lines[0].startswith("error: unknown source 'nosuchsource'")
 
 
-def test_ingest_with_nothing_registered_says_so():
+def test_ingest_with_nothing_loadable_says_so():
     result = runner.invoke(cli.app, ["ingest"])
     assert result.exit_code == 0
     assert "No sources are configured yet" in result.stdout
@@ -151,7 +153,8 @@ def test_build_on_temp_warehouse(scratch_project, tmp_path):
         assert con.sql("select * from marts.dim_things").fetchall() == [(1, "UTC")]
 
 
-def test_demo_generates_once_and_says_no_servers(scratch_project, fake_generator):
+def test_demo_generates_once_and_says_no_servers(scratch_project, fake_generator, monkeypatch):
+    monkeypatch.setattr(sources, "SOURCES", {})
     first = runner.invoke(cli.app, ["demo", "--seed", "7"])
     assert first.exit_code == 0, first.output
     assert "No local API servers are implemented yet" in first.stdout
