@@ -1559,12 +1559,12 @@ class _Chunk:
                 self.hs_contact[i] = w.ids.hubspot("contact", 100)
         self.opportunities: list[dict] = []
         for i in sorted(self.opp_id):
-            self.opportunities.append(self._opportunity(i, people))
+            self.opportunities.append(self._opportunity(i))
         for i in range(n):
             self._emit_person(i, people[i], plans[i], lead_of[i])
         self._emit_companies(account_at, hs_company_at)
         for opp in self.opportunities:
-            self._emit_opportunity(opp, people)
+            self._emit_opportunity(opp)
         self._campaign_members(lead_of)
         self._truth_people(people)
 
@@ -1941,7 +1941,7 @@ class _Chunk:
             w._truth_record("hubspot", "companies", self.hs_company_id[company], None, company)
 
     # --- opportunities --------------------------------------------------------------------------
-    def _opportunity(self, i: int, people: list[dict]) -> dict:
+    def _opportunity(self, i: int) -> dict:
         """Plan one opportunity: stages over time, amount, contacts on it."""
         w, p = self.w, self.prng
         company = int(self.company_of[i])
@@ -2003,7 +2003,7 @@ class _Chunk:
             "name": w.company_name[company],
         }
 
-    def _emit_opportunity(self, opp: dict, people: list[dict]) -> None:
+    def _emit_opportunity(self, opp: dict) -> None:
         w, p = self.w, self.prng
         i = opp["person"]
         owner = w.aes[opp["company"] % len(w.aes)]["id"]
