@@ -385,17 +385,20 @@ def test_association_batch_read_serves_both_directions(hubspot, world_small):
     assert served == {(deal, 4) for deal, _ in contact_deals[with_deal]}
 
 
-def test_email_events_paging_totals_match_the_visible_rows(hubspot, world_small):
+def _all_email_events(url: str, params: dict) -> list[dict]:
+    """Page through the legacy e-mail events endpoint by its offset until hasMore is false."""
     seen, offset = [], None
     while True:
-        params = {"limit": 1000, **({"offset": offset} if offset else {})}
-        body = requests.get(
-            f"{hubspot.url}/email/public/v1/events", params=params, headers=AUTH
-        ).json()
+        page = {**params, **({"offset": offset} if offset else {})}
+        body = requests.get(f"{url}/email/public/v1/events", params=page, headers=AUTH).json()
         seen.extend(body["events"])
         offset = body["offset"]
         if not body["hasMore"]:
-            break
+            return seen
+
+
+def test_email_events_paging_totals_match_the_visible_rows(hubspot, world_small):
+    seen = _all_email_events(hubspot.url, {"limit": 1000})
     expected = duckdb.sql(
         f"select count(*), count(*) filter (type = 'CLICK') "
         f"from '{world_small}/hubspot/email_events.parquet'"
@@ -413,18 +416,9 @@ def test_email_events_at_an_earlier_moment_and_filters(world_small):
     handle = start(world_small, moment, search_rate_limit=None)
     try:
         start_ms = int(datetime(2025, 1, 1, tzinfo=UTC).timestamp() * 1000)
-        seen, offset = [], None
-        while True:
-            params = {"limit": 1000, "startTimestamp": start_ms, "eventType": "DELIVERED"}
-            if offset:
-                params["offset"] = offset
-            body = requests.get(
-                f"{handle.url}/email/public/v1/events", params=params, headers=AUTH
-            ).json()
-            seen.extend(body["events"])
-            offset = body["offset"]
-            if not body["hasMore"]:
-                break
+        seen = _all_email_events(
+            handle.url, {"limit": 1000, "startTimestamp": start_ms, "eventType": "DELIVERED"}
+        )
     finally:
         handle.stop()
     expected = duckdb.sql(
