@@ -214,7 +214,7 @@ def _run_ingest(root: Path, names: Sequence[str], world_dir: Path | None) -> dic
         seconds = time.perf_counter() - started
         results[spec.name] = {
             "seconds": round(seconds, 3),
-            "tables": loaded if isinstance(loaded, dict) else None,
+            "tables": getattr(loaded, "rows", loaded if isinstance(loaded, dict) else None),
         }
         console.print(f"Loaded {spec.name} in {seconds:.1f} s.")
     return results

@@ -6,7 +6,8 @@ each None until it exists; the CLI says plainly what is missing instead of prete
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -51,11 +52,42 @@ def _serve_salesforce(world_dir: Path) -> Any:
     return salesforce.start(world_dir)
 
 
+@contextmanager
+def _demo_server(serve: Callable[[Path], Any], context: IngestContext) -> Iterator[str | None]:
+    """Serve the demo world while a loader runs; yield its URL (None when using the real API)."""
+    if context.world_dir is None:
+        yield None
+        return
+    handle = serve(context.world_dir)
+    try:
+        yield handle.url
+    finally:
+        handle.stop()
+
+
+def _load_salesforce(context: IngestContext) -> Any:
+    from ingest.pipelines import run_source
+    from ingest.salesforce import salesforce_source
+
+    with _demo_server(_serve_salesforce, context) as url:
+        demo = {"base_url": url, "client_id": "demo-client", "client_secret": "demo-secret"}
+        return run_source("salesforce", salesforce_source(**(demo if url else {})), context)
+
+
+def _load_hubspot(context: IngestContext) -> Any:
+    from ingest.hubspot import hubspot_source
+    from ingest.pipelines import run_source
+
+    with _demo_server(_serve_hubspot, context) as url:
+        demo = {"base_url": url, "access_token": "demo-hubspot-token"}
+        return run_source("hubspot", hubspot_source(**(demo if url else {})), context)
+
+
 SOURCES: dict[str, SourceSpec] = {
-    "hubspot": SourceSpec("hubspot", serve=_serve_hubspot),
-    "salesforce": SourceSpec("salesforce", serve=_serve_salesforce),
+    "hubspot": SourceSpec("hubspot", serve=_serve_hubspot, load=_load_hubspot),
+    "salesforce": SourceSpec("salesforce", serve=_serve_salesforce, load=_load_salesforce),
 }
-"""Registered sources by name: local API servers so far; their dlt loaders come next."""
+"""Registered sources by name."""
 
 
 def available_sources() -> list[str]:

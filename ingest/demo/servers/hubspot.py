@@ -21,6 +21,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
@@ -39,6 +40,7 @@ from ingest.demo.serving import (
 )
 
 DEFAULT_TOKEN = "demo-hubspot-token"
+DEFAULT_OAUTH_CLIENT = ("demo-hubspot-client", "demo-hubspot-secret", "demo-hubspot-refresh")
 DAILY_LIMIT = 625_000
 AUTH_MESSAGE = (
     "Authentication credentials not found. This API supports OAuth 2.0 authentication and you "
@@ -366,29 +368,13 @@ class HubSpotApi:
 
         With `repeat`, the record at the cursor (the last one of the page before) comes first.
         """
-        clauses = list(where)
-        args = list(params)
-        if cursor is not None:
-            op = "<" if descending else ">"
-            alternatives = []
-            for i, key in enumerate(keys):
-                parts = [f"{keys[j]} = ?" for j in range(i)] + [f"{key} {op} ?"]
-                alternatives.append("(" + " and ".join(parts) + ")")
-                args.extend(cursor[: i + 1])
-            if repeat:
-                alternatives.append("(" + " and ".join(f"{key} = ?" for key in keys) + ")")
-                args.extend(cursor)
-            clauses.append("(" + " or ".join(alternatives) + ")")
-        take = limit + (1 if repeat else 0)
-        direction = "desc" if descending else "asc"
         key_columns = ", ".join(f"{key} as _k{i}" for i, key in enumerate(keys))
-        sql = (
-            f"select *, {key_columns} from ({source}) "
-            + (f"where {' and '.join(clauses)} " if clauses else "")
-            + f"order by {', '.join(f'_k{i} {direction}' for i in range(len(keys)))} "
-            + f"limit {take + 1}"
+        sql = f"select *, {key_columns} from ({source})" + (
+            f" where {' and '.join(where)}" if where else ""
         )
-        rows = self.state.fetch(sql, args)
+        ordered = self.state.ordered(sql, list(params), len(keys))
+        take = limit + (1 if repeat else 0)
+        rows = ordered.page(cursor, take + 1, descending, include_cursor=repeat)
         page = rows[:take]
         more = len(rows) > take and bool(page)
         next_cursor = [page[-1][f"_k{i}"] for i in range(len(keys))] if more else None
@@ -960,24 +946,56 @@ def create_app(
     state: WorldState,
     plan: FaultPlan,
     token: str = DEFAULT_TOKEN,
+    oauth_client: tuple[str, str, str] = DEFAULT_OAUTH_CLIENT,
     rate_limit: tuple[int, float] = (190, 10.0),
     search_rate_limit: tuple[int, float] | None = (5, 1.0),
     daily_limit: int = DAILY_LIMIT,
 ) -> Callable:
     """Return the HubSpot ASGI app over `state`, with `plan`'s faults applied.
 
+    `token` is the private-app token; `oauth_client` is the (client id, client secret, refresh
+    token) that `POST /oauth/v1/token` exchanges for access tokens, which work as well.
     `rate_limit` is the rolling (requests, seconds) window of every endpoint but search;
-    `search_rate_limit` is search's own window (None turns it off).
+    `search_rate_limit` is search's own window (None turns it off). Past `daily_limit` calls get
+    429 with the DAILY policy.
     """
     api = HubSpotApi(state, plan)
     limiter = RollingLimit(*rate_limit)
     search_limiter = RollingLimit(*search_rate_limit) if search_rate_limit else None
     daily = {"used": 0}
     daily_lock = threading.Lock()
+    issued: set[str] = set()
+
+    async def oauth_token(request: Request) -> Response:
+        form = dict(parse_qsl((await request.body()).decode()))
+        client_id, client_secret, refresh = oauth_client
+        if form.get("grant_type") != "refresh_token":
+            return JSONResponse(
+                {"status": "BAD_GRANT_TYPE", "message": "grant_type must be refresh_token"}, 400
+            )
+        if form.get("client_id") != client_id or form.get("client_secret") != client_secret:
+            return JSONResponse(
+                {"status": "BAD_CLIENT_ID", "message": "missing or unknown client id"}, 400
+            )
+        if form.get("refresh_token") != refresh:
+            return JSONResponse(
+                {"status": "BAD_REFRESH_TOKEN", "message": "missing or unknown refresh token"}, 400
+            )
+        access = f"oauth-{uuid.uuid4()}"
+        issued.add(access)
+        return JSONResponse(
+            {
+                "token_type": "bearer",
+                "refresh_token": refresh,
+                "access_token": access,
+                "expires_in": 1800,
+            }
+        )
 
     def endpoint(handler: Callable[[Request, bytes], Response], search: bool = False) -> Callable:
         async def route(request: Request) -> Response:
-            if request.headers.get("authorization", "") != f"Bearer {token}":
+            presented = request.headers.get("authorization", "").removeprefix("Bearer ")
+            if presented != token and presented not in issued:
                 return error_body(401, AUTH_MESSAGE)
             if plan.take(request.url.path, {"expired_token"}) is not None:
                 return error_response(401, EXPIRED_MESSAGE, "EXPIRED_AUTHENTICATION")
@@ -992,6 +1010,8 @@ def create_app(
                 with daily_lock:
                     daily["used"] += 1
                     used = daily["used"]
+                if used > daily_limit:
+                    return JSONResponse(rate_limit_body("DAILY"), status_code=429)
                 headers = {
                     "X-HubSpot-RateLimit-Daily": str(daily_limit),
                     "X-HubSpot-RateLimit-Daily-Remaining": str(max(0, daily_limit - used)),
@@ -1010,6 +1030,7 @@ def create_app(
         return route
 
     routes = [
+        Route("/oauth/v1/token", oauth_token, methods=["POST"]),
         Route("/crm/v3/objects/{object_type}", endpoint(api.list_objects), methods=["GET"]),
         Route(
             "/crm/v3/objects/{object_type}/search",

@@ -1,0 +1,514 @@
+"""HubSpot: a dlt source over the CRM v3/v4, marketing and events APIs, incremental.
+
+- `contacts`, `companies`, `deals`: merged on `id`, incremental on `updated_at` (the
+  last-modified property). The first load pages the list endpoint (active, then archived); later
+  loads search for records modified since the cursor, restarting the search past its 10,000-result
+  cap, and re-read the archived list, so an archived record lands with `archived = true`. Every
+  property the properties endpoint lists is requested, so custom properties arrive as new
+  columns. Contacts merged into another are deleted from raw (the survivor's
+  `hs_merged_object_ids` says which), as HubSpot itself stops returning them.
+- `contacts_to_companies`, `deals_to_contacts`, `deals_to_companies`: associations (v4) of the
+  records read in the run.
+- `owners`, `deal_pipeline_stages`, `forms`: small, read whole each run.
+- `email_events`, `form_submissions`, `web_events`: append-only events merged on their ids and
+  read from the cursor on; web events are fetched in time windows concurrently.
+
+All values arrive as strings, as HubSpot sends them; staging casts. Requests stay inside the
+ten-second rolling limit (and search's own per-second one) with a client-side window.
+
+Configuration (`SOURCES__HUBSPOT__*`): `access_token` (private app) or `client_id`,
+`client_secret` and `refresh_token` (OAuth); `base_url`, `start_date`, `requests_per_10s`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+import dlt
+import pyarrow as pa
+from dlt.sources import DltResource
+
+from ingest.http import ApiClient, RateLimiter
+from ingest.hubspot.helpers import (
+    ASSOCIATIONS,
+    CRM_OBJECTS,
+    NAME,
+    TIMESTAMP,
+    HubSpotAuth,
+    classify,
+    crm_table,
+    from_ms,
+    merged_away,
+    ms,
+    run_concurrently,
+)
+
+DEFAULT_BASE_URL = "https://api.hubapi.com"
+DEFAULT_START_DATE = "2000-01-01T00:00:00Z"
+SEARCH_CAP = 10_000
+LIST_LIMIT = 100
+SEARCH_LIMIT = 200
+
+
+class HubSpotApi:
+    """The calls the source makes."""
+
+    def __init__(self, client: ApiClient, search: ApiClient) -> None:
+        self.client = client
+        self.search_client = search
+
+    def properties(self, object_type: str) -> list[str]:
+        """Names of every property of `object_type` (custom ones included)."""
+        reply = self.client.get(f"/crm/v3/properties/{object_type}")
+        return [item["name"] for item in reply.data["results"] if not item.get("archived")]
+
+    def list_pages(
+        self, object_type: str, properties: list[str], archived: bool
+    ) -> Iterator[list[dict]]:
+        """Every record of the list endpoint, page by page."""
+        params: dict[str, Any] = {
+            "limit": LIST_LIMIT,
+            "archived": str(archived).lower(),
+            "properties": ",".join(properties),
+        }
+        last_id = None
+        while True:
+            data = self.client.get(f"/crm/v3/objects/{object_type}", params=params).data
+            results = data.get("results", [])
+            if results and last_id is not None and results[0]["id"] == last_id:
+                results = results[1:]
+            if results:
+                last_id = results[-1]["id"]
+                yield results
+            after = ((data.get("paging") or {}).get("next") or {}).get("after")
+            if not after:
+                return
+            params["after"] = after
+
+    def search_modified_since(
+        self, object_type: str, modified: str, properties: list[str], since: datetime
+    ) -> Iterator[list[dict]]:
+        """Yield records modified at or after `since`, oldest change first, past the 10,000 cap."""
+        floor = ms(since)
+        while True:
+            after, last_seen, count = 0, None, 0
+            while True:
+                body = {
+                    "filterGroups": [
+                        {"filters": [{"propertyName": modified, "operator": "GTE", "value": floor}]}
+                    ],
+                    "sorts": [{"propertyName": modified, "direction": "ASCENDING"}],
+                    "properties": properties,
+                    "limit": SEARCH_LIMIT,
+                    "after": after,
+                }
+                data = self.search_client.post(
+                    f"/crm/v3/objects/{object_type}/search", json_body=body
+                ).data
+                results = data.get("results", [])
+                if results:
+                    yield results
+                    count += len(results)
+                    last_seen = results[-1].get("updatedAt") or last_seen
+                following = ((data.get("paging") or {}).get("next") or {}).get("after")
+                if not following:
+                    return
+                after = int(following)
+                if after + SEARCH_LIMIT > SEARCH_CAP:
+                    break
+            # The cap: search again from the last modification seen (its records repeat, and
+            # merging on `id` keeps one copy).
+            next_floor = ms(datetime.fromisoformat(last_seen.replace("Z", "+00:00")))
+            if next_floor <= floor:
+                raise RuntimeError(
+                    f"{NAME}: more than {SEARCH_CAP} {object_type} share one modification "
+                    "moment; the search API cannot page past them"
+                )
+            floor = next_floor
+
+    def associations(self, from_type: str, to_type: str, ids: list[str]) -> list[dict]:
+        """Association rows from `ids` to `to_type` (v4 batch read, up to 1,000 ids a call)."""
+        rows = []
+        for start in range(0, len(ids), 1000):
+            inputs = [{"id": x} for x in ids[start : start + 1000]]
+            data = self.client.post(
+                f"/crm/v4/associations/{from_type}/{to_type}/batch/read",
+                json_body={"inputs": inputs},
+            ).data
+            for result in data.get("results", []):
+                for target in result.get("to", []):
+                    for kind in target.get("associationTypes", []):
+                        rows.append(
+                            {
+                                "from_id": str(result["from"]["id"]),
+                                "to_id": str(target["toObjectId"]),
+                                "type_id": int(kind["typeId"]),
+                                "category": kind.get("category"),
+                                "label": kind.get("label"),
+                            }
+                        )
+        return rows
+
+    def paged(self, path: str, params: dict[str, Any]) -> Iterator[list[dict]]:
+        """Every `results` page of an endpoint paged by `paging.next.after`."""
+        params = dict(params)
+        while True:
+            data = self.client.get(path, params=params).data
+            if data.get("results"):
+                yield data["results"]
+            after = ((data.get("paging") or {}).get("next") or {}).get("after")
+            if not after:
+                return
+            params["after"] = after
+
+
+def _crm_resource(api: HubSpotApi, object_type: str, start: datetime) -> list[DltResource]:
+    modified_property = CRM_OBJECTS[object_type]
+
+    def read(
+        updated: dlt.sources.incremental[datetime] = dlt.sources.incremental(
+            "updated_at", initial_value=start
+        ),
+    ) -> Iterator[pa.Table]:
+        properties = api.properties(object_type)
+        first_load = updated.last_value is None or updated.last_value == start
+        if first_load:
+            pages = api.list_pages(object_type, properties, archived=False)
+        else:
+            pages = api.search_modified_since(
+                object_type, modified_property, properties, updated.last_value
+            )
+        for archived_pass, chunk in ((False, pages), (True, None)):
+            if archived_pass:
+                chunk = api.list_pages(object_type, properties, archived=True)
+            for records in chunk:
+                table = crm_table(records, properties)
+                yield table
+                if object_type == "contacts":
+                    gone = merged_away(table)
+                    if gone is not None:
+                        yield gone
+
+    resource = dlt.resource(
+        read,
+        name=object_type,
+        primary_key="id",
+        write_disposition="merge",
+        parallelized=True,
+        columns={"merged_away": {"data_type": "bool", "hard_delete": True}}
+        if object_type == "contacts"
+        else None,
+    )
+    transformers = []
+    for from_type, to_type in ASSOCIATIONS:
+        if from_type != object_type:
+            continue
+        transformers.append(_association_transformer(api, resource, from_type, to_type))
+    return [resource, *transformers]
+
+
+def _association_transformer(
+    api: HubSpotApi, parent: DltResource, from_type: str, to_type: str
+) -> DltResource:
+    def read(table: pa.Table) -> Iterator[list[dict]]:
+        if "created_at" not in table.column_names:
+            return  # deletion rows of merged contacts carry no associations
+        rows = api.associations(from_type, to_type, table["id"].to_pylist())
+        if rows:
+            yield rows
+
+    return dlt.transformer(
+        read,
+        data_from=parent,
+        name=f"{from_type}_to_{to_type}",
+        primary_key=("from_id", "to_id", "type_id"),
+        write_disposition="merge",
+        parallelized=True,
+    )
+
+
+def _events_resource(api: HubSpotApi, start: datetime, workers: int) -> DltResource:
+    def read(
+        occurred: dlt.sources.incremental[datetime] = dlt.sources.incremental(
+            "occurred_at", initial_value=start
+        ),
+    ) -> Iterator[pa.Table]:
+        since = occurred.last_value or start
+        base = {"objectType": "contact", "limit": 100}
+        probe = {**base, "limit": 1, "occurredAfter": since.isoformat()}
+        first = api.client.get("/events/v3/events", params=probe).data.get("results", [])
+        last = api.client.get("/events/v3/events", params={**probe, "sort": "-occurredAt"}).data
+        if not first:
+            return
+        low = datetime.fromisoformat(first[0]["occurredAt"].replace("Z", "+00:00"))
+        high = datetime.fromisoformat(last["results"][0]["occurredAt"].replace("Z", "+00:00"))
+        slices = max(1, workers * 2)
+        step = (high - low) / slices
+        bounds = [low + step * i for i in range(slices)] + [None]
+
+        def window(lower: datetime, upper: datetime | None) -> Any:
+            def pages() -> Iterator[pa.Table]:
+                params = {**base, "occurredAfter": lower.isoformat()}
+                if upper is not None:
+                    params["occurredBefore"] = upper.isoformat()
+                for results in api.paged("/events/v3/events", params):
+                    yield _web_events_table(results)
+
+            return pages
+
+        tasks = [window(bounds[i], bounds[i + 1]) for i in range(slices)]
+        yield from run_concurrently(tasks, workers)
+
+    return dlt.resource(
+        read,
+        name="web_events",
+        primary_key="id",
+        write_disposition="merge",
+        parallelized=True,
+    )
+
+
+def _web_events_table(results: list[dict]) -> pa.Table:
+    return pa.table(
+        {
+            "id": pa.array([r["id"] for r in results], pa.string()),
+            "object_type": pa.array([r.get("objectType") for r in results], pa.string()),
+            "object_id": pa.array([str(r.get("objectId")) for r in results], pa.string()),
+            "event_type": pa.array([r.get("eventType") for r in results], pa.string()),
+            "occurred_at": pa.array([r.get("occurredAt") for r in results]).cast(TIMESTAMP),
+            "url": pa.array([r.get("properties", {}).get("hs_url") for r in results]),
+            "referrer": pa.array([r.get("properties", {}).get("hs_referrer") for r in results]),
+            "page_title": pa.array(
+                [r.get("properties", {}).get("hs_page_title") for r in results], pa.string()
+            ),
+        }
+    )
+
+
+def _email_events_resource(api: HubSpotApi, start: datetime) -> DltResource:
+    def read(
+        created: dlt.sources.incremental[datetime] = dlt.sources.incremental(
+            "created", initial_value=start
+        ),
+    ) -> Iterator[pa.Table]:
+        since = created.last_value or start
+        params: dict[str, Any] = {"startTimestamp": ms(since), "limit": 1000}
+        while True:
+            data = api.client.get("/email/public/v1/events", params=params).data
+            events = data.get("events", [])
+            if events:
+                yield pa.table(
+                    {
+                        "id": pa.array([e["id"] for e in events], pa.string()),
+                        "created": pa.array([from_ms(e["created"]) for e in events], TIMESTAMP),
+                        "type": pa.array([e.get("type") for e in events], pa.string()),
+                        "recipient": pa.array([e.get("recipient") for e in events], pa.string()),
+                        "email_campaign_id": pa.array(
+                            [_text(e.get("emailCampaignId")) for e in events], pa.string()
+                        ),
+                        "portal_id": pa.array([_text(e.get("portalId")) for e in events]),
+                        "app_id": pa.array([_text(e.get("appId")) for e in events]),
+                        "url": pa.array([e.get("url") for e in events], pa.string()),
+                        "sent_by_id": pa.array(
+                            [_text((e.get("sentBy") or {}).get("id")) for e in events],
+                            pa.string(),
+                        ),
+                    }
+                )
+            if not data.get("hasMore"):
+                return
+            params["offset"] = data["offset"]
+
+    return dlt.resource(
+        read,
+        name="email_events",
+        primary_key="id",
+        write_disposition="merge",
+        parallelized=True,
+    )
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def _forms_resources(api: HubSpotApi, start: datetime, workers: int) -> list[DltResource]:
+    def forms() -> Iterator[list[dict]]:
+        for results in api.paged("/marketing/v3/forms/", {"limit": 100}):
+            yield [
+                {
+                    "id": f["id"],
+                    "name": f.get("name"),
+                    "form_type": f.get("formType"),
+                    "created_at": f.get("createdAt"),
+                    "updated_at": f.get("updatedAt"),
+                    "archived": bool(f.get("archived")),
+                }
+                for f in results
+            ]
+
+    def submissions(
+        submitted: dlt.sources.incremental[datetime] = dlt.sources.incremental(
+            "submitted_at", initial_value=start
+        ),
+    ) -> Iterator[pa.Table]:
+        since = ms(submitted.last_value or start)
+        guids = [
+            f["id"] for page in api.paged("/marketing/v3/forms/", {"limit": 100}) for f in page
+        ]
+
+        def one_form(guid: str) -> Any:
+            def pages() -> Iterator[pa.Table]:
+                # Newest first: stop at the first submission older than the cursor.
+                path = f"/form-integrations/v1/submissions/forms/{guid}"
+                for results in api.paged(path, {"limit": 50}):
+                    fresh = [r for r in results if int(r["submittedAt"]) >= since]
+                    if fresh:
+                        yield _submissions_table(guid, fresh)
+                    if len(fresh) < len(results):
+                        return
+
+            return pages
+
+        yield from run_concurrently([one_form(g) for g in guids], workers)
+
+    return [
+        dlt.resource(
+            forms,
+            name="forms",
+            primary_key="id",
+            write_disposition="merge",
+            columns={"created_at": {"data_type": "timestamp"}},
+        ),
+        dlt.resource(
+            submissions,
+            name="form_submissions",
+            primary_key="conversion_id",
+            write_disposition="merge",
+            parallelized=True,
+        ),
+    ]
+
+
+_VALUES = pa.list_(pa.struct([("name", pa.string()), ("value", pa.string())]))
+
+
+def _submissions_table(guid: str, results: list[dict]) -> pa.Table:
+    return pa.table(
+        {
+            "conversion_id": pa.array([r["conversionId"] for r in results], pa.string()),
+            "form_id": pa.array([guid] * len(results), pa.string()),
+            "submitted_at": pa.array([from_ms(r["submittedAt"]) for r in results], TIMESTAMP),
+            "page_url": pa.array([r.get("pageUrl") for r in results], pa.string()),
+            "values": pa.array(
+                [
+                    [{"name": v.get("name"), "value": _text(v.get("value"))} for v in r["values"]]
+                    for r in results
+                ],
+                _VALUES,
+            ),
+        }
+    )
+
+
+def _owners_resource(api: HubSpotApi) -> DltResource:
+    def owners() -> Iterator[list[dict]]:
+        for archived in (False, True):
+            for results in api.paged(
+                "/crm/v3/owners/", {"limit": 500, "archived": str(archived).lower()}
+            ):
+                yield [
+                    {
+                        "id": o["id"],
+                        "email": o.get("email"),
+                        "first_name": o.get("firstName"),
+                        "last_name": o.get("lastName"),
+                        "user_id": o.get("userId"),
+                        "archived": bool(o.get("archived")),
+                        "created_at": o.get("createdAt"),
+                        "updated_at": o.get("updatedAt"),
+                    }
+                    for o in results
+                ]
+
+    return dlt.resource(
+        owners,
+        name="owners",
+        primary_key="id",
+        write_disposition="merge",
+        columns={
+            "created_at": {"data_type": "timestamp"},
+            "updated_at": {"data_type": "timestamp"},
+        },
+    )
+
+
+def _stages_resource(api: HubSpotApi) -> DltResource:
+    def stages() -> Iterator[list[dict]]:
+        data = api.client.get("/crm/v3/pipelines/deals").data
+        yield [
+            {
+                "pipeline_id": pipeline["id"],
+                "pipeline_label": pipeline.get("label"),
+                "stage_id": stage["id"],
+                "label": stage.get("label"),
+                "display_order": stage.get("displayOrder"),
+                "is_closed": (stage.get("metadata") or {}).get("isClosed"),
+                "probability": (stage.get("metadata") or {}).get("probability"),
+                "archived": bool(stage.get("archived")),
+            }
+            for pipeline in data.get("results", [])
+            for stage in pipeline.get("stages", [])
+        ]
+
+    return dlt.resource(
+        stages,
+        name="deal_pipeline_stages",
+        primary_key=("pipeline_id", "stage_id"),
+        write_disposition="merge",
+    )
+
+
+@dlt.source(name=NAME, max_table_nesting=0)
+def hubspot_source(
+    access_token: str | None = dlt.secrets.value,
+    client_id: str | None = None,
+    client_secret: str | None = None,
+    refresh_token: str | None = None,
+    base_url: str = DEFAULT_BASE_URL,
+    start_date: str = DEFAULT_START_DATE,
+    requests_per_10s: int = 190,
+    searches_per_second: int = 4,
+    workers: int = 4,
+    objects: Sequence[str] = tuple(CRM_OBJECTS),
+    max_attempts: int = 6,
+    backoff: float = 0.5,
+    timeout: float = 60.0,
+) -> Iterator[DltResource]:
+    """HubSpot CRM objects, associations, owners, pipelines, forms, e-mail and web events.
+
+    `requests_per_10s` is the account's burst limit (190 for Professional and Enterprise;
+    100 for Free and Starter); `searches_per_second` keeps search under its own limit.
+    """
+    auth = HubSpotAuth(base_url, access_token, client_id, client_secret, refresh_token)
+    common: dict[str, Any] = {
+        "authorize": auth.authorize,
+        "refresh": auth.refresh,
+        "classify": classify,
+        "max_attempts": max_attempts,
+        "backoff": backoff,
+        "timeout": timeout,
+    }
+    client = ApiClient(NAME, base_url, limiter=RateLimiter(requests_per_10s, 10.0), **common)
+    search = ApiClient(NAME, base_url, limiter=RateLimiter(searches_per_second, 1.0), **common)
+    api = HubSpotApi(client, search)
+    start = datetime.fromisoformat(start_date.replace("Z", "+00:00")).astimezone(UTC)
+    for object_type in objects:
+        yield from _crm_resource(api, object_type, start)
+    yield _owners_resource(api)
+    yield _stages_resource(api)
+    yield from _forms_resources(api, start, workers)
+    yield _email_events_resource(api, start)
+    yield _events_resource(api, start, workers)

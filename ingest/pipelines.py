@@ -1,0 +1,112 @@
+"""Running a dlt source into the warehouse: one pipeline per source, `raw_<source>` datasets.
+
+`run_source` is what every source's loader calls. It keeps dlt's working folder beside the
+warehouse file (so two warehouses never share cursors), forgets local state when the warehouse
+lost its copy, finishes a load package that a killed run left behind before extracting anew, and
+loads Parquet (Arrow tables pass straight through), never dlt's row-by-row default.
+"""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import dlt
+import duckdb
+from dlt.common.pipeline import LoadInfo
+from dlt.pipeline.exceptions import PipelineStepFailed
+
+from ingest.http import SourceError
+from ingest.sources import IngestContext
+
+
+@dataclass
+class LoadResult:
+    """What one source's run did."""
+
+    source: str
+    rows: dict[str, int] = field(default_factory=dict)
+    """Rows extracted per table in this run (dlt's normalize counts, internal tables left out)."""
+    finished_pending: bool = False
+    """Whether a load package left by an interrupted run was completed first."""
+    load_ids: list[str] = field(default_factory=list)
+
+
+def pipelines_dir(duckdb_path: Path) -> Path:
+    """Dlt's working folder for the pipelines that load `duckdb_path`."""
+    return duckdb_path.parent / ".gtm" / "pipelines" / duckdb_path.stem
+
+
+def dataset_name(source: str) -> str:
+    """Return the raw schema a source lands in."""
+    return f"raw_{source}"
+
+
+def _warehouse_has_state(duckdb_path: Path, dataset: str) -> bool:
+    if not duckdb_path.exists():
+        return False
+    con = duckdb.connect(str(duckdb_path), read_only=True)
+    try:
+        found = con.execute(
+            "select count(*) from information_schema.tables "
+            "where table_schema = ? and table_name = '_dlt_pipeline_state'",
+            [dataset],
+        ).fetchone()
+        return bool(found and found[0])
+    finally:
+        con.close()
+
+
+def make_pipeline(name: str, duckdb_path: Path) -> dlt.Pipeline:
+    """Return the dlt pipeline that loads source `name` into `raw_<name>` of `duckdb_path`.
+
+    If the warehouse has no state for this source (a new or deleted file), the local working
+    folder is wiped first, so stale cursors can never skip data the warehouse does not hold.
+    """
+    folder = pipelines_dir(duckdb_path)
+    dataset = dataset_name(name)
+    if not _warehouse_has_state(duckdb_path, dataset):
+        shutil.rmtree(folder / f"gtm_{name}", ignore_errors=True)
+    return dlt.pipeline(
+        pipeline_name=f"gtm_{name}",
+        pipelines_dir=str(folder),
+        destination=dlt.destinations.duckdb(str(duckdb_path)),
+        dataset_name=dataset,
+    )
+
+
+def _row_counts(pipeline: dlt.Pipeline) -> dict[str, int]:
+    trace = pipeline.last_trace
+    info = trace.last_normalize_info if trace else None
+    counts = dict(info.row_counts) if info else {}
+    return {table: rows for table, rows in counts.items() if not table.startswith("_dlt")}
+
+
+def run_source(name: str, source: Any, context: IngestContext) -> LoadResult:
+    """Extract, normalize and load `source` into the warehouse; return what was loaded.
+
+    A failure inside the source surfaces as its own `SourceError` (one line naming the source)
+    rather than dlt's step wrapper; nothing from the failed run is loaded.
+    """
+    pipeline = make_pipeline(name, context.duckdb_path)
+    result = LoadResult(name)
+    try:
+        if pipeline.has_pending_data:
+            # A killed run left extracted or normalized packages: finish them first.
+            pipeline.normalize(loader_file_format="parquet")
+            info: LoadInfo = pipeline.load()
+            result.finished_pending = True
+            result.load_ids += list(info.loads_ids)
+        info = pipeline.run(source, loader_file_format="parquet")
+    except PipelineStepFailed as exc:
+        cause = exc.__cause__ or exc.exception
+        while cause is not None and not isinstance(cause, SourceError):
+            cause = cause.__cause__ or cause.__context__
+        if isinstance(cause, SourceError):
+            raise type(cause)(str(cause)) from None
+        raise
+    result.load_ids += list(info.loads_ids)
+    result.rows = _row_counts(pipeline)
+    return result
