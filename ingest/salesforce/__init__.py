@@ -183,6 +183,7 @@ def _object_resource(
     start: datetime,
     use_bulk: bool,
     batch_size: int,
+    bulk_page_size: int,
 ) -> DltResource:
     fields = queryable_fields(describe)
     names = {spec["name"] for spec in fields}
@@ -201,7 +202,7 @@ def _object_resource(
         )
         first_load = modified.last_value is None or modified.last_value == start
         if use_bulk and first_load:
-            for page in api.bulk_query(soql):
+            for page in api.bulk_query(soql, bulk_page_size):
                 table = arrow_from_csv(page, fields)
                 if table.num_rows:
                     yield table
@@ -229,6 +230,7 @@ def salesforce_source(
     objects: Sequence[str] = DEFAULT_OBJECTS,
     bulk_objects: Sequence[str] = LARGE_OBJECTS,
     batch_size: int = 2000,
+    bulk_page_size: int = 50_000,
     max_attempts: int = 6,
     backoff: float = 0.5,
     timeout: float = 60.0,
@@ -236,7 +238,8 @@ def salesforce_source(
     """Salesforce objects, each merged on `Id` and read incrementally by `SystemModstamp`.
 
     `objects` picks the sObjects; `bulk_objects` names the ones whose first load uses a Bulk
-    API 2.0 job. `start_date` (ISO 8601) bounds the first load.
+    API 2.0 job. `start_date` (ISO 8601) bounds the first load. `batch_size` is the REST page
+    size (200–2,000) and `bulk_page_size` the records per Bulk result page.
     """
     auth = SalesforceAuth(base_url, client_id, client_secret, refresh_token)
     auth.fetch()
@@ -254,7 +257,8 @@ def salesforce_source(
     start = datetime.fromisoformat(start_date.replace("Z", "+00:00")).astimezone(UTC)
     for sobject in objects:
         describe = api.describe(sobject)
-        yield _object_resource(api, sobject, describe, start, sobject in bulk_objects, batch_size)
+        bulk = sobject in bulk_objects
+        yield _object_resource(api, sobject, describe, start, bulk, batch_size, bulk_page_size)
     yield _deleted_resource(api, list(objects))
 
 
@@ -262,7 +266,7 @@ def _deleted_resource(api: SalesforceApi, objects: list[str]) -> DltResource:
     """Ids the org reports deleted (purged ones included), merged on (object, id).
 
     The `getDeleted` window starts where the last run's ended (`latestDateCovered`, kept in the
-    resource's state), or 29 days back on the first run, since the API keeps about 30 days.
+    resource's state); on the first run it starts at the earliest date the org still has.
     """
 
     def read() -> Iterator[list[dict[str, Any]]]:
@@ -270,9 +274,11 @@ def _deleted_resource(api: SalesforceApi, objects: list[str]) -> DltResource:
         end = datetime.now(UTC)
         covered = state.setdefault("covered", {})
         for sobject in objects:
-            since = end - timedelta(days=29)
             if sobject in covered:
                 since = max(parse_api_datetime(x) for x in covered[sobject])
+            else:
+                probe = api.deleted(sobject, end - timedelta(days=1), end)
+                since = parse_api_datetime(probe["earliestDateAvailable"])
             answer = api.deleted(sobject, since, end)
             rows = [
                 {"sobject": sobject, "id": item["id"], "deleted_date": item["deletedDate"]}

@@ -1,0 +1,107 @@
+"""What the ingestion tests share: running a source into a file, reading raw back, world state."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from ingest.demo.schema import key_of
+from ingest.pipelines import LoadResult, run_source
+from ingest.project import find_repo_root
+from ingest.sources import IngestContext
+
+ROOT = find_repo_root(Path(__file__).parent)
+
+
+def load(name: str, source: Any, db: Path) -> LoadResult:
+    """Run `source` into `raw_<name>` of the DuckDB file `db`."""
+    return run_source(name, source, IngestContext(root=ROOT, duckdb_path=db))
+
+
+def raw_tables(db: Path, dataset: str) -> dict[str, list[tuple]]:
+    """Every data table of `dataset` as sorted rows, without dlt's bookkeeping columns."""
+    if not db.exists():
+        return {}
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        names = [
+            row[0]
+            for row in con.execute(
+                "select table_name from information_schema.tables where table_schema = ? "
+                "and table_name not like '\\_dlt%' escape '\\' order by 1",
+                [dataset],
+            ).fetchall()
+        ]
+        tables = {}
+        for name in names:
+            columns = [
+                row[0]
+                for row in con.execute(
+                    "select column_name from information_schema.columns where table_schema = ? "
+                    "and table_name = ? and column_name not in ('_dlt_load_id', '_dlt_id') "
+                    "order by column_name",
+                    [dataset, name],
+                ).fetchall()
+            ]
+            listed = ", ".join(f'"{c}"' for c in columns)
+            rows = con.execute(f'select {listed} from {dataset}."{name}"').fetchall()
+            tables[name] = sorted(rows, key=repr)
+        return tables
+    finally:
+        con.close()
+
+
+def raw_count(db: Path, dataset: str, table: str, where: str = "true") -> int:
+    """Rows of one raw table."""
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return con.execute(f'select count(*) from {dataset}."{table}" where {where}').fetchone()[0]
+    finally:
+        con.close()
+
+
+def raw_columns(db: Path, dataset: str, table: str) -> set[str]:
+    """Column names of one raw table."""
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        rows = con.execute(
+            "select column_name from information_schema.columns where table_schema = ? "
+            "and table_name = ?",
+            [dataset, table],
+        ).fetchall()
+        return {row[0] for row in rows}
+    finally:
+        con.close()
+
+
+def world_state(world: Path, table: str, moment: datetime) -> str:
+    """SQL for a world table's state at `moment`: the last version of each record."""
+    keys = ", ".join(f'"{k}"' for k in key_of(table))
+    path = world / f"{table}.parquet"
+    stamp = moment.isoformat()
+    return (
+        f"(select * exclude (_rank) from (select *, row_number() over (partition by {keys} "
+        f"order by _version_at desc) as _rank from read_parquet('{path}') "
+        f"where _version_at <= '{stamp}'::timestamptz) where _rank = 1)"
+    )
+
+
+def world_query(sql: str) -> list[tuple]:
+    """Run `sql` over the world's files."""
+    con = duckdb.connect()
+    try:
+        con.execute("set TimeZone = 'UTC'")
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()
+
+
+def assert_same_raw(left: dict[str, list[tuple]], right: dict[str, list[tuple]]) -> None:
+    """Both warehouses hold the same tables with the same rows."""
+    assert sorted(left) == sorted(right)
+    for name in left:
+        assert len(left[name]) == len(right[name]), name
+        assert left[name] == right[name], name
