@@ -59,26 +59,29 @@ class RateLimiter:
         self.limit = limit
         self.interval = interval + margin
         self._times: deque[float] = deque()
+        self._hold_until = 0.0
         self._lock = threading.Lock()
 
     def acquire(self) -> None:
-        """Wait for a free slot in the window, then take it."""
+        """Wait for a free slot in the window (and past any hold after a 429), then take it."""
         while True:
             with self._lock:
                 now = time.monotonic()
-                while self._times and now - self._times[0] >= self.interval:
-                    self._times.popleft()
-                if len(self._times) < self.limit:
-                    self._times.append(now)
-                    return
-                wait = self.interval - (now - self._times[0])
+                if now >= self._hold_until:
+                    while self._times and now - self._times[0] >= self.interval:
+                        self._times.popleft()
+                    if len(self._times) < self.limit:
+                        self._times.append(now)
+                        return
+                    wait = self.interval - (now - self._times[0])
+                else:
+                    wait = self._hold_until - now
             time.sleep(max(wait, 0.001))
 
     def penalise(self, seconds: float) -> None:
         """After a 429, hold every caller back for `seconds`."""
         with self._lock:
-            until = time.monotonic() + seconds - self.interval
-            self._times.extend([until] * max(0, self.limit - len(self._times)))
+            self._hold_until = max(self._hold_until, time.monotonic() + seconds)
 
 
 @dataclass

@@ -151,6 +151,68 @@ class HubSpotApi:
                         )
         return rows
 
+    def newest_contact_created(self) -> datetime | None:
+        """Return when the newest contact was created (None when there are none)."""
+        body = {
+            "sorts": [{"propertyName": "createdate", "direction": "DESCENDING"}],
+            "properties": ["createdate"],
+            "limit": 1,
+        }
+        results = self.search_client.post("/crm/v3/objects/contacts/search", json_body=body).data
+        found = results.get("results") or []
+        return _parse(found[0]["createdAt"]) if found else None
+
+    def _search_all(self, object_type: str, filters: list[dict], properties: list[str]) -> Any:
+        """Yield every record matching `filters`, oldest creation first, past the 10,000 cap."""
+        floor = None
+        while True:
+            after, last = 0, None
+            extra = (
+                []
+                if floor is None
+                else [{"propertyName": "createdate", "operator": "GTE", "value": floor}]
+            )
+            while True:
+                body = {
+                    "filterGroups": [{"filters": filters + extra}],
+                    "sorts": [{"propertyName": "createdate", "direction": "ASCENDING"}],
+                    "properties": properties,
+                    "limit": SEARCH_LIMIT,
+                    "after": after,
+                }
+                data = self.search_client.post(
+                    f"/crm/v3/objects/{object_type}/search", json_body=body
+                ).data
+                results = data.get("results", [])
+                yield from results
+                last = results[-1]["createdAt"] if results else last
+                following = ((data.get("paging") or {}).get("next") or {}).get("after")
+                if not following:
+                    return
+                after = int(following)
+                if after + SEARCH_LIMIT > SEARCH_CAP:
+                    break
+            floor = ms(_parse(last))
+
+    def contacts_to_backfill(self, since: datetime) -> list[str]:
+        """Ids of contacts identified since `since`, whose older page views just appeared.
+
+        That is every contact created since then: active, archived, or already merged into
+        another (listed in a survivor's `hs_merged_object_ids`).
+        """
+        created = {"propertyName": "createdate", "operator": "GTE", "value": ms(since)}
+        ids = [r["id"] for r in self._search_all("contacts", [created], ["createdate"])]
+        for page in self.list_pages("contacts", ["createdate"], archived=True):
+            ids += [r["id"] for r in page if _parse(r["createdAt"]) >= since]
+        merged = [
+            {"propertyName": "lastmodifieddate", "operator": "GTE", "value": ms(since)},
+            {"propertyName": "hs_merged_object_ids", "operator": "HAS_PROPERTY"},
+        ]
+        for record in self._search_all("contacts", merged, ["hs_merged_object_ids"]):
+            listed = record.get("properties", {}).get("hs_merged_object_ids") or ""
+            ids += [x for x in listed.split(";") if x and x != record["id"]]
+        return list(dict.fromkeys(ids))
+
     def paged(self, path: str, params: dict[str, Any]) -> Iterator[list[dict]]:
         """Every `results` page of an endpoint paged by `paging.next.after`."""
         params = dict(params)
@@ -230,36 +292,42 @@ def _association_transformer(
 
 
 def _events_resource(api: HubSpotApi, start: datetime, workers: int) -> DltResource:
-    def read(
-        occurred: dlt.sources.incremental[datetime] = dlt.sources.incremental(
-            "occurred_at", initial_value=start
-        ),
-    ) -> Iterator[pa.Table]:
-        since = occurred.last_value or start
+    """Web analytics page views of contacts, merged on `id`.
+
+    Page views of an anonymous visitor attach to a contact when the visitor is identified,
+    with their original (older) `occurredAt`. So a run reads (1) every event since the last
+    run's newest, in time windows fetched concurrently, and (2) the older history of each
+    contact created since the last run. Both cursors live in the resource's state.
+    """
+
+    def read() -> Iterator[pa.Table]:
+        state = dlt.current.resource_state()
+        since = _parse(state["occurred_since"]) if "occurred_since" in state else start
+        created_since = state.get("contacts_created_since")
+        newest_contact = api.newest_contact_created()
         base = {"objectType": "contact", "limit": 100}
         probe = {**base, "limit": 1, "occurredAfter": since.isoformat()}
         first = api.client.get("/events/v3/events", params=probe).data.get("results", [])
-        last = api.client.get("/events/v3/events", params={**probe, "sort": "-occurredAt"}).data
-        if not first:
-            return
-        low = datetime.fromisoformat(first[0]["occurredAt"].replace("Z", "+00:00"))
-        high = datetime.fromisoformat(last["results"][0]["occurredAt"].replace("Z", "+00:00"))
-        slices = max(1, workers * 2)
-        step = (high - low) / slices
-        bounds = [low + step * i for i in range(slices)] + [None]
-
-        def window(lower: datetime, upper: datetime | None) -> Any:
-            def pages() -> Iterator[pa.Table]:
-                params = {**base, "occurredAfter": lower.isoformat()}
-                if upper is not None:
-                    params["occurredBefore"] = upper.isoformat()
-                for results in api.paged("/events/v3/events", params):
-                    yield _web_events_table(results)
-
-            return pages
-
-        tasks = [window(bounds[i], bounds[i + 1]) for i in range(slices)]
+        tasks = []
+        if first:
+            last = api.client.get("/events/v3/events", params={**probe, "sort": "-occurredAt"})
+            low = _parse(first[0]["occurredAt"])
+            high = _parse(last.data["results"][0]["occurredAt"])
+            slices = max(1, workers * 2)
+            step = (high - low) / slices
+            bounds: list[datetime | None] = [low + step * i for i in range(slices)] + [None]
+            tasks += [_event_pages(api, base, bounds[i], bounds[i + 1]) for i in range(slices)]
+            state_next = high
+        else:
+            state_next = since
+        if created_since is not None and since > start:
+            for contact_id in api.contacts_to_backfill(_parse(created_since)):
+                params = {**base, "objectId": contact_id}
+                tasks.append(_event_pages(api, params, None, since))
         yield from run_concurrently(tasks, workers)
+        state["occurred_since"] = state_next.isoformat()
+        if newest_contact is not None:
+            state["contacts_created_since"] = newest_contact.isoformat()
 
     return dlt.resource(
         read,
@@ -268,6 +336,25 @@ def _events_resource(api: HubSpotApi, start: datetime, workers: int) -> DltResou
         write_disposition="merge",
         parallelized=True,
     )
+
+
+def _parse(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def _event_pages(
+    api: HubSpotApi, base: dict[str, Any], lower: datetime | None, upper: datetime | None
+) -> Any:
+    def pages() -> Iterator[pa.Table]:
+        params = dict(base)
+        if lower is not None:
+            params["occurredAfter"] = lower.isoformat()
+        if upper is not None:
+            params["occurredBefore"] = upper.isoformat()
+        for results in api.paged("/events/v3/events", params):
+            yield _web_events_table(results)
+
+    return pages
 
 
 def _web_events_table(results: list[dict]) -> pa.Table:
