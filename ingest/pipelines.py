@@ -95,7 +95,7 @@ def run_source(name: str, source: Any, context: IngestContext) -> LoadResult:
     try:
         if pipeline.has_pending_data:
             # A killed run left extracted or normalized packages: finish them first.
-            pipeline.normalize(loader_file_format="parquet")
+            pipeline.normalize()
             info: LoadInfo = pipeline.load()
             result.finished_pending = True
             result.load_ids += list(info.loads_ids)
