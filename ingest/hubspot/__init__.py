@@ -44,6 +44,7 @@ from ingest.hubspot.helpers import (
     ms,
     run_concurrently,
 )
+from ingest.pipelines import keyed
 
 DEFAULT_BASE_URL = "https://api.hubapi.com"
 DEFAULT_START_DATE = "2000-01-01T00:00:00Z"
@@ -358,19 +359,22 @@ def _event_pages(
 
 
 def _web_events_table(results: list[dict]) -> pa.Table:
-    return pa.table(
-        {
-            "id": pa.array([r["id"] for r in results], pa.string()),
-            "object_type": pa.array([r.get("objectType") for r in results], pa.string()),
-            "object_id": pa.array([str(r.get("objectId")) for r in results], pa.string()),
-            "event_type": pa.array([r.get("eventType") for r in results], pa.string()),
-            "occurred_at": pa.array([r.get("occurredAt") for r in results]).cast(TIMESTAMP),
-            "url": pa.array([r.get("properties", {}).get("hs_url") for r in results]),
-            "referrer": pa.array([r.get("properties", {}).get("hs_referrer") for r in results]),
-            "page_title": pa.array(
-                [r.get("properties", {}).get("hs_page_title") for r in results], pa.string()
-            ),
-        }
+    return keyed(
+        pa.table(
+            {
+                "id": pa.array([r["id"] for r in results], pa.string()),
+                "object_type": pa.array([r.get("objectType") for r in results], pa.string()),
+                "object_id": pa.array([str(r.get("objectId")) for r in results], pa.string()),
+                "event_type": pa.array([r.get("eventType") for r in results], pa.string()),
+                "occurred_at": pa.array([r.get("occurredAt") for r in results]).cast(TIMESTAMP),
+                "url": pa.array([r.get("properties", {}).get("hs_url") for r in results]),
+                "referrer": pa.array([r.get("properties", {}).get("hs_referrer") for r in results]),
+                "page_title": pa.array(
+                    [r.get("properties", {}).get("hs_page_title") for r in results], pa.string()
+                ),
+            }
+        ),
+        "id",
     )
 
 
@@ -386,23 +390,28 @@ def _email_events_resource(api: HubSpotApi, start: datetime) -> DltResource:
             data = api.client.get("/email/public/v1/events", params=params).data
             events = data.get("events", [])
             if events:
-                yield pa.table(
-                    {
-                        "id": pa.array([e["id"] for e in events], pa.string()),
-                        "created": pa.array([from_ms(e["created"]) for e in events], TIMESTAMP),
-                        "type": pa.array([e.get("type") for e in events], pa.string()),
-                        "recipient": pa.array([e.get("recipient") for e in events], pa.string()),
-                        "email_campaign_id": pa.array(
-                            [_text(e.get("emailCampaignId")) for e in events], pa.string()
-                        ),
-                        "portal_id": pa.array([_text(e.get("portalId")) for e in events]),
-                        "app_id": pa.array([_text(e.get("appId")) for e in events]),
-                        "url": pa.array([e.get("url") for e in events], pa.string()),
-                        "sent_by_id": pa.array(
-                            [_text((e.get("sentBy") or {}).get("id")) for e in events],
-                            pa.string(),
-                        ),
-                    }
+                yield keyed(
+                    pa.table(
+                        {
+                            "id": pa.array([e["id"] for e in events], pa.string()),
+                            "created": pa.array([from_ms(e["created"]) for e in events], TIMESTAMP),
+                            "type": pa.array([e.get("type") for e in events], pa.string()),
+                            "recipient": pa.array(
+                                [e.get("recipient") for e in events], pa.string()
+                            ),
+                            "email_campaign_id": pa.array(
+                                [_text(e.get("emailCampaignId")) for e in events], pa.string()
+                            ),
+                            "portal_id": pa.array([_text(e.get("portalId")) for e in events]),
+                            "app_id": pa.array([_text(e.get("appId")) for e in events]),
+                            "url": pa.array([e.get("url") for e in events], pa.string()),
+                            "sent_by_id": pa.array(
+                                [_text((e.get("sentBy") or {}).get("id")) for e in events],
+                                pa.string(),
+                            ),
+                        }
+                    ),
+                    "id",
                 )
             if not data.get("hasMore"):
                 return
@@ -483,20 +492,26 @@ _VALUES = pa.list_(pa.struct([("name", pa.string()), ("value", pa.string())]))
 
 
 def _submissions_table(guid: str, results: list[dict]) -> pa.Table:
-    return pa.table(
-        {
-            "conversion_id": pa.array([r["conversionId"] for r in results], pa.string()),
-            "form_id": pa.array([guid] * len(results), pa.string()),
-            "submitted_at": pa.array([from_ms(r["submittedAt"]) for r in results], TIMESTAMP),
-            "page_url": pa.array([r.get("pageUrl") for r in results], pa.string()),
-            "values": pa.array(
-                [
-                    [{"name": v.get("name"), "value": _text(v.get("value"))} for v in r["values"]]
-                    for r in results
-                ],
-                _VALUES,
-            ),
-        }
+    return keyed(
+        pa.table(
+            {
+                "conversion_id": pa.array([r["conversionId"] for r in results], pa.string()),
+                "form_id": pa.array([guid] * len(results), pa.string()),
+                "submitted_at": pa.array([from_ms(r["submittedAt"]) for r in results], TIMESTAMP),
+                "page_url": pa.array([r.get("pageUrl") for r in results], pa.string()),
+                "values": pa.array(
+                    [
+                        [
+                            {"name": v.get("name"), "value": _text(v.get("value"))}
+                            for v in r["values"]
+                        ]
+                        for r in results
+                    ],
+                    _VALUES,
+                ),
+            }
+        ),
+        "conversion_id",
     )
 
 

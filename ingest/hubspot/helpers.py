@@ -12,6 +12,7 @@ from typing import Any
 import pyarrow as pa
 
 from ingest.http import ApiClient, AuthenticationError, SourceError, Verdict
+from ingest.pipelines import keyed
 
 NAME = "hubspot"
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -115,7 +116,7 @@ def crm_table(records: list[dict[str, Any]], properties: list[str]) -> pa.Table:
         if name in columns:
             continue
         columns[name] = pa.array([r.get("properties", {}).get(name) for r in records], pa.string())
-    return pa.table(columns)
+    return keyed(pa.table(columns), "id")
 
 
 def merged_away(table: pa.Table) -> pa.Table | None:
@@ -135,12 +136,15 @@ def merged_away(table: pa.Table) -> pa.Table | None:
                 stamps.append(updated)
     if not gone:
         return None
-    return pa.table(
-        {
-            "id": pa.array(gone, pa.string()),
-            "updated_at": pa.array(stamps, TIMESTAMP),
-            "merged_away": pa.array([True] * len(gone)),
-        }
+    return keyed(
+        pa.table(
+            {
+                "id": pa.array(gone, pa.string()),
+                "updated_at": pa.array(stamps, TIMESTAMP),
+                "merged_away": pa.array([True] * len(gone)),
+            }
+        ),
+        "id",
     )
 
 

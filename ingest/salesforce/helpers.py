@@ -10,6 +10,8 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
+from ingest.pipelines import keyed
+
 DEFAULT_OBJECTS = (
     "Account",
     "Contact",
@@ -103,7 +105,7 @@ def arrow_from_records(records: list[dict[str, Any]], fields: list[dict[str, Any
         else:
             array = _typed(pa.array(raw, _TEXT), spec)
         columns[name] = array
-    return pa.table(columns)
+    return keyed(pa.table(columns), "Id")
 
 
 def arrow_from_csv(content: bytes, fields: list[dict[str, Any]]) -> pa.Table:
@@ -121,4 +123,6 @@ def arrow_from_csv(content: bytes, fields: list[dict[str, Any]]) -> pa.Table:
             include_columns=names,
         ),
     )
-    return pa.table({spec["name"]: _typed(table[spec["name"]], spec) for spec in fields})
+    return keyed(
+        pa.table({spec["name"]: _typed(table[spec["name"]], spec) for spec in fields}), "Id"
+    )
