@@ -6,6 +6,8 @@ each None until it exists; the CLI says plainly what is missing instead of prete
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -40,52 +42,94 @@ class SourceSpec:
     load: Callable[..., Any] | None = None
 
 
-def _serve_hubspot(world_dir: Path) -> Any:
-    from ingest.demo.servers import hubspot
-
-    return hubspot.start(world_dir)
-
-
-def _serve_salesforce(world_dir: Path) -> Any:
-    from ingest.demo.servers import salesforce
-
-    return salesforce.start(world_dir)
+def _server(system: str) -> Any:
+    """Return the local demo server module of `system`."""
+    return importlib.import_module(f"ingest.demo.servers.{system}")
 
 
 @contextmanager
-def _demo_server(serve: Callable[[Path], Any], context: IngestContext) -> Iterator[str | None]:
-    """Serve the demo world while a loader runs; yield its URL (None when using the real API)."""
+def _demo_server(system: str, context: IngestContext) -> Iterator[Any]:
+    """Serve the demo world while a loader runs; yield the handle (None for the real API)."""
     if context.world_dir is None:
         yield None
         return
-    handle = serve(context.world_dir)
+    handle = _server(system).start(context.world_dir)
     try:
-        yield handle.url
+        yield handle
     finally:
         handle.stop()
 
 
-def _load_salesforce(context: IngestContext) -> Any:
-    from ingest.pipelines import run_source
-    from ingest.salesforce import salesforce_source
+def _world_end(context: IngestContext) -> str:
+    """Return the demo world's as-of date, the ads sources' "today" in the demo."""
+    from ingest.demo.generator import read_world_meta
 
-    with _demo_server(_serve_salesforce, context) as url:
-        demo = {"base_url": url, "client_id": "demo-client", "client_secret": "demo-secret"}
-        return run_source("salesforce", salesforce_source(**(demo if url else {})), context)
+    meta = read_world_meta(context.world_dir) if context.world_dir else None
+    return str(meta["as_of"]) if meta else ""
 
 
-def _load_hubspot(context: IngestContext) -> Any:
-    from ingest.hubspot import hubspot_source
-    from ingest.pipelines import run_source
+def _demo_settings(system: str, url: str, context: IngestContext) -> dict[str, Any]:
+    """Return the settings that point a source at its demo server instead of the real API."""
+    server = _server(system)
+    if system == "salesforce":
+        return {"base_url": url, "client_id": "demo-client", "client_secret": "demo-secret"}
+    if system == "hubspot":
+        return {"base_url": url, "access_token": server.DEFAULT_TOKEN}
+    end = _world_end(context)
+    if system == "google_ads":
+        return {
+            "base_url": url,
+            "token_url": f"{url}/token",
+            "client_id": server.DEFAULT_CLIENT_ID,
+            "client_secret": server.DEFAULT_CLIENT_SECRET,
+            "refresh_token": server.DEFAULT_REFRESH_TOKEN,
+            "developer_token": server.DEFAULT_DEVELOPER_TOKEN,
+            "end_date": end,
+        }
+    if system == "facebook_ads":
+        return {
+            "base_url": url,
+            "access_token": server.DEFAULT_TOKEN,
+            "end_date": end,
+            "poll_interval": 0.05,
+        }
+    return {
+        "base_url": url,
+        "token_url": f"{url}/oauth/v2/accessToken",
+        "client_id": server.DEFAULT_CLIENT_ID,
+        "client_secret": server.DEFAULT_CLIENT_SECRET,
+        "refresh_token": server.DEFAULT_REFRESH_TOKEN,
+        "end_date": end,
+    }
 
-    with _demo_server(_serve_hubspot, context) as url:
-        demo = {"base_url": url, "access_token": "demo-hubspot-token"}
-        return run_source("hubspot", hubspot_source(**(demo if url else {})), context)
 
+def _loader(system: str) -> Callable[[IngestContext], Any]:
+    """`load(context)` for `system`: run its dlt source (against the demo server if any)."""
+
+    def load(context: IngestContext) -> Any:
+        from ingest.pipelines import run_source
+
+        make_source = getattr(importlib.import_module(f"ingest.{system}"), f"{system}_source")
+        with _demo_server(system, context) as handle:
+            settings = _demo_settings(system, handle.url, context) if handle else {}
+            return run_source(system, make_source(**settings), context)
+
+    return load
+
+
+def _serve(system: str) -> Callable[[Path], Any]:
+    return lambda world_dir: _server(system).start(world_dir)
+
+
+SYSTEMS = ("facebook_ads", "google_ads", "hubspot", "linkedin_ads", "salesforce")
 
 SOURCES: dict[str, SourceSpec] = {
-    "hubspot": SourceSpec("hubspot", serve=_serve_hubspot, load=_load_hubspot),
-    "salesforce": SourceSpec("salesforce", serve=_serve_salesforce, load=_load_salesforce),
+    system: SourceSpec(
+        system,
+        serve=_serve(system),
+        load=_loader(system) if importlib.util.find_spec(f"ingest.{system}") else None,
+    )
+    for system in SYSTEMS
 }
 """Registered sources by name."""
 
