@@ -15,7 +15,6 @@ from typing import Any
 
 import dlt
 import duckdb
-import pyarrow as pa
 from dlt.common.pipeline import LoadInfo
 from dlt.pipeline.exceptions import PipelineStepFailed
 
@@ -33,12 +32,6 @@ class LoadResult:
     finished_pending: bool = False
     """Whether a load package left by an interrupted run was completed first."""
     load_ids: list[str] = field(default_factory=list)
-
-
-def keyed(table: pa.Table, *keys: str) -> pa.Table:
-    """Mark a page's primary-key columns as never null, as dlt's schema declares them."""
-    fields = [field.with_nullable(False) if field.name in keys else field for field in table.schema]
-    return table.cast(pa.schema(fields, metadata=table.schema.metadata))
 
 
 def pipelines_dir(duckdb_path: Path) -> Path:

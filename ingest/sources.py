@@ -107,12 +107,24 @@ def _loader(system: str) -> Callable[[IngestContext], Any]:
     """`load(context)` for `system`: run its dlt source (against the demo server if any)."""
 
     def load(context: IngestContext) -> Any:
+        from dlt.common.configuration.exceptions import ConfigFieldMissingException
+
+        from ingest.http import SourceError
         from ingest.pipelines import run_source
 
         make_source = getattr(importlib.import_module(f"ingest.{system}"), f"{system}_source")
         with _demo_server(system, context) as handle:
             settings = _demo_settings(system, handle.url, context) if handle else {}
-            return run_source(system, make_source(**settings), context)
+            try:
+                source = make_source(**settings)
+            except ConfigFieldMissingException as exc:
+                missing = ", ".join(exc.fields)
+                raise SourceError(
+                    f"{system}: missing configuration: {missing}; set them in .dlt/secrets.toml "
+                    f"(see .dlt/example.secrets.toml) or as SOURCES__{system.upper()}__<NAME> "
+                    "environment variables, or load the demo world with --world"
+                ) from None
+            return run_source(system, source, context)
 
     return load
 

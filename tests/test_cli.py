@@ -110,10 +110,27 @@ def test_unknown_source_is_one_line_and_exit_2():
     assert lines[0].startswith("error: unknown source 'nosuchsource'")
 
 
-def test_ingest_with_nothing_loadable_says_so():
-    result = runner.invoke(cli.app, ["ingest"])
-    assert result.exit_code == 0
-    assert "No sources are configured yet" in result.stdout
+def test_ingest_without_credentials_is_one_line_naming_the_source(
+    scratch_project, monkeypatch, capsys
+):
+    monkeypatch.setattr(cli, "_STATE", cli._State())
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(["ingest", "salesforce"])
+    assert exit_info.value.code == 1
+    err_lines = capsys.readouterr().err.strip().splitlines()
+    assert len(err_lines) == 1
+    assert err_lines[0].startswith("error: salesforce: missing configuration: ")
+    assert "client_id" in err_lines[0]
+
+
+def test_ingest_from_the_demo_world_fills_raw(scratch_project, world_small, tmp_path):
+    result = runner.invoke(cli.app, ["ingest", "salesforce", "--world", str(world_small)])
+    assert result.exit_code == 0, result.output
+    accounts = duckdb.sql(
+        f"select count(distinct \"Id\") from '{world_small}/salesforce/Account.parquet'"
+    ).fetchall()[0][0]
+    with duckdb.connect(str(tmp_path / "out" / "warehouse.duckdb"), read_only=True) as con:
+        assert con.sql("select count(*) from raw_salesforce.account").fetchall() == [(accounts,)]
 
 
 def test_exception_is_one_red_line_without_debug(monkeypatch, capsys):
@@ -164,13 +181,21 @@ def test_demo_generates_once_and_says_no_servers(scratch_project, fake_generator
     assert fake_generator.calls[0][0] == scratch_project / ".gtm" / "world"
 
 
-def test_run_writes_report(scratch_project, fake_generator):
+def test_run_writes_report(scratch_project, fake_generator, monkeypatch):
+    seen = []
+
+    def fake_load(context):
+        seen.append(context.world_dir)
+        return {"things": 3}
+
+    monkeypatch.setattr(sources, "SOURCES", {"fake": sources.SourceSpec("fake", None, fake_load)})
     result = runner.invoke(cli.app, ["run"])
     assert result.exit_code == 0, result.output
     report = json.loads((scratch_project / "target" / "gtm_run_report.json").read_text())
     assert [stage["stage"] for stage in report["stages"]] == ["generate", "ingest", "build"]
     assert report["world"]["tables"] == {"salesforce/account": 2, "hubspot/contacts": 3}
     assert report["dbt"] == {"success": True, "counts": {"model": {"success": 1}}}
+    assert seen == [scratch_project / ".gtm" / "world"]
 
 
 def test_generate_writes_a_real_world(tmp_path):

@@ -18,8 +18,9 @@ from ingest.demo.servers.google_ads import (
     start,
 )
 from ingest.demo.serving import Fault
+from ingest.extract import date_windows as windows
 from ingest.google_ads import google_ads_source
-from ingest.google_ads.helpers import CustomerNotEnabledError, classify, windows
+from ingest.google_ads.helpers import CustomerNotEnabledError, classify
 from ingest.http import AuthenticationError, QuotaExceededError, SourceError
 from ingest.pipelines import LoadResult, run_source
 from ingest.sources import IngestContext

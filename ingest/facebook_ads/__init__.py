@@ -35,6 +35,7 @@ import dlt
 import pyarrow as pa
 from dlt.sources import DltResource
 
+from ingest.extract import date_windows, run_concurrently
 from ingest.facebook_ads.helpers import (
     ACCOUNT_FIELDS,
     EDGES,
@@ -44,9 +45,7 @@ from ingest.facebook_ads.helpers import (
     entity_table,
     insights_table,
     make_classify,
-    run_concurrently,
     to_date,
-    windows,
 )
 from ingest.http import ApiClient, AuthenticationError, RateLimiter, SourceError
 
@@ -213,7 +212,7 @@ class GraphApi:
             client = self.client(account_id)
             return client.get(f"act_{account_id}", params={"fields": fields}).data
 
-        return list(run_concurrently([partial(one, a) for a in self.account_ids], self.workers))
+        return [found for _, found in run_concurrently(one, self.account_ids, self.workers)]
 
     # --- ad objects -------------------------------------------------------------------------
 
@@ -328,8 +327,8 @@ def _accounts_resource(api: GraphApi) -> DltResource:
 
 def _objects_resource(api: GraphApi, table: str) -> DltResource:
     def read() -> Iterator[pa.Table]:
-        tasks = [partial(api.objects, a["account_id"], table) for a in api.accounts()]
-        for records in run_concurrently(tasks, api.workers):
+        ids = [a["account_id"] for a in api.accounts()]
+        for _, records in run_concurrently(partial(api.objects, table=table), ids, api.workers):
             if records:
                 yield entity_table(table, records)
 
@@ -367,9 +366,9 @@ def _insights_resource(
             since = first
             if account_id in loaded:
                 since = date.fromisoformat(loaded[account_id]) - timedelta(days=lookback_days)
-            for low, high in windows(max(since, first), end, days_per_report):
-                tasks.append(partial(report, account_id, low, high))
-        for table in run_concurrently(tasks, api.workers, stop):
+            for low, high in date_windows(max(since, first), end, days_per_report):
+                tasks.append((account_id, low, high))
+        for _, table in run_concurrently(lambda t: report(*t), tasks, api.workers, stop=stop):
             if table.num_rows:
                 yield table
         for account_id in accounts:

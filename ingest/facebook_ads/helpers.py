@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import json
-import threading
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from datetime import UTC, date, datetime, timedelta
+from collections.abc import Callable, Iterable, Sequence
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any, TypeVar
 
@@ -125,17 +123,6 @@ def to_date(value: str | date | datetime | None) -> date | None:
     return date.fromisoformat(text)
 
 
-def windows(since: date, until: date, days: int) -> list[tuple[date, date]]:
-    """Split `since`..`until` (inclusive) into consecutive ranges of at most `days` days."""
-    out = []
-    start = since
-    while start <= until:
-        stop = min(until, start + timedelta(days=days - 1))
-        out.append((start, stop))
-        start = stop + timedelta(days=1)
-    return out
-
-
 def graph_timestamp(text: str | None) -> datetime | None:
     """Parse a Graph API time (`2025-08-26T17:00:00-0700`) into an aware UTC datetime."""
     if not text:
@@ -144,33 +131,6 @@ def graph_timestamp(text: str | None) -> datetime | None:
 
 
 # --- concurrency --------------------------------------------------------------------------------
-
-
-def run_concurrently(
-    tasks: Sequence[Callable[[], T]], workers: int, stop: threading.Event | None = None
-) -> Iterator[T]:
-    """Run `tasks` in up to `workers` threads; yield each result as it completes.
-
-    The first task to fail raises here; the rest are cancelled and `stop` is set so that
-    running ones (which should check it) finish early.
-    """
-    if workers <= 1 or len(tasks) <= 1:
-        for task in tasks:
-            yield task()
-        return
-    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix=NAME)
-    pending: set[Future] = {pool.submit(task) for task in tasks}
-    try:
-        while pending:
-            done, pending = wait(pending, return_when=FIRST_COMPLETED)
-            for future in done:
-                yield future.result()
-    finally:
-        if stop is not None:
-            stop.set()
-        for future in pending:
-            future.cancel()
-        pool.shutdown(wait=True)
 
 
 # --- Arrow tables -------------------------------------------------------------------------------

@@ -39,6 +39,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from dlt.sources import DltResource
 
+from ingest.extract import date_windows, run_concurrently
 from ingest.google_ads.helpers import (
     CUSTOMERS,
     ENTITIES,
@@ -50,8 +51,6 @@ from ingest.google_ads.helpers import (
     classify,
     digits,
     rows_table,
-    run_concurrently,
-    windows,
 )
 from ingest.http import ApiClient, RateLimiter, SourceError
 
@@ -220,7 +219,9 @@ def _metrics_resource(
                 if first is None:
                     continue
                 since = first
-            tasks += [(customer_id, low, high) for low, high in windows(since, end, window_days)]
+            tasks += [
+                (customer_id, low, high) for low, high in date_windows(since, end, window_days)
+            ]
 
         def fetch(task: tuple[str, date, date]) -> list[pa.Table]:
             customer_id, low, high = task

@@ -5,10 +5,8 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from typing import Any, TypeVar
 
 import pyarrow as pa
@@ -435,41 +433,5 @@ def rows_table(spec: TableSpec, rows: list[dict[str, Any]]) -> pa.Table:
 # --- dates and concurrency ----------------------------------------------------------------------
 
 
-def windows(since: date, until: date, days: int) -> list[tuple[date, date]]:
-    """Split the inclusive range `since`..`until` into ranges of at most `days` days."""
-    found = []
-    low = since
-    while low <= until:
-        high = min(until, low + timedelta(days=days - 1))
-        found.append((low, high))
-        low = high + timedelta(days=1)
-    return found
-
-
 T = TypeVar("T")
 R = TypeVar("R")
-
-
-def run_concurrently(
-    work: Callable[[T], R], items: Sequence[T] | Iterable[T], workers: int
-) -> Iterator[tuple[T, R]]:
-    """Run `work` on each item in up to `workers` threads; yield (item, result) as each ends.
-
-    The first exception is raised here, after the tasks not yet started are cancelled.
-    """
-    items = list(items)
-    if workers <= 1 or len(items) <= 1:
-        for item in items:
-            yield item, work(item)
-        return
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix=NAME) as pool:
-        pending: dict[Future, T] = {pool.submit(work, item): item for item in items}
-        try:
-            while pending:
-                done, _ = wait(pending, return_when=FIRST_COMPLETED)
-                for future in done:
-                    item = pending.pop(future)
-                    yield item, future.result()
-        finally:
-            for future in pending:
-                future.cancel()

@@ -30,6 +30,7 @@ import dlt
 import pyarrow as pa
 from dlt.sources import DltResource
 
+from ingest.extract import keyed, stream_concurrently
 from ingest.http import ApiClient, RateLimiter
 from ingest.hubspot.helpers import (
     ASSOCIATIONS,
@@ -42,9 +43,7 @@ from ingest.hubspot.helpers import (
     from_ms,
     merged_away,
     ms,
-    run_concurrently,
 )
-from ingest.pipelines import keyed
 
 DEFAULT_BASE_URL = "https://api.hubapi.com"
 DEFAULT_START_DATE = "2000-01-01T00:00:00Z"
@@ -325,7 +324,7 @@ def _events_resource(api: HubSpotApi, start: datetime, workers: int) -> DltResou
             for contact_id in api.contacts_to_backfill(_parse(created_since)):
                 params = {**base, "objectId": contact_id}
                 tasks.append(_event_pages(api, params, None, since))
-        yield from run_concurrently(tasks, workers)
+        yield from stream_concurrently(tasks, workers)
         state["occurred_since"] = state_next.isoformat()
         if newest_contact is not None:
             state["contacts_created_since"] = newest_contact.isoformat()
@@ -468,7 +467,7 @@ def _forms_resources(api: HubSpotApi, start: datetime, workers: int) -> list[Dlt
 
             return pages
 
-        yield from run_concurrently([one_form(g) for g in guids], workers)
+        yield from stream_concurrently([one_form(g) for g in guids], workers)
 
     return [
         dlt.resource(

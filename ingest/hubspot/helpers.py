@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pyarrow as pa
 
+from ingest.extract import keyed
 from ingest.http import ApiClient, AuthenticationError, SourceError, Verdict
-from ingest.pipelines import keyed
 
 NAME = "hubspot"
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -146,51 +145,3 @@ def merged_away(table: pa.Table) -> pa.Table | None:
         ),
         "id",
     )
-
-
-def run_concurrently(tasks: list[Callable[[], Iterator[Any]]], workers: int) -> Iterator[Any]:
-    """Run page generators in `workers` threads and yield their pages as they come.
-
-    An exception in any task is raised here (after the others are told to stop).
-    """
-    if workers <= 1 or len(tasks) <= 1:
-        for task in tasks:
-            yield from task()
-        return
-    results: list[Any] = []
-    condition = threading.Condition()
-    stop = threading.Event()
-    done = [0]
-
-    def drain(task: Callable[[], Iterator[Any]]) -> None:
-        try:
-            for page in task():
-                if stop.is_set():
-                    return
-                with condition:
-                    results.append(page)
-                    condition.notify()
-        finally:
-            with condition:
-                done[0] += 1
-                condition.notify()
-
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        futures: list[Future] = [pool.submit(drain, task) for task in tasks]
-        try:
-            while True:
-                with condition:
-                    while not results and done[0] < len(tasks):
-                        condition.wait(0.5)
-                        for future in futures:
-                            if future.done() and future.exception() is not None:
-                                raise future.exception()  # type: ignore[misc]
-                    batch, results[:] = list(results), []
-                    finished = done[0] == len(tasks)
-                yield from batch
-                if finished and not results:
-                    break
-            for future in futures:
-                future.result()
-        finally:
-            stop.set()

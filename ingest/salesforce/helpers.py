@@ -10,7 +10,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
-from ingest.pipelines import keyed
+from ingest.extract import keyed
 
 DEFAULT_OBJECTS = (
     "Account",

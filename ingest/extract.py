@@ -1,0 +1,123 @@
+"""Helpers every source's extraction shares: concurrency, date windows, keyed Arrow pages."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from datetime import date, timedelta
+from typing import Any, TypeVar
+
+import pyarrow as pa
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+def date_windows(first: date, last: date, days: int) -> list[tuple[date, date]]:
+    """Split `first`..`last` (inclusive) into consecutive ranges of at most `days` days."""
+    ranges = []
+    while first <= last:
+        upper = min(last, first + timedelta(days=days - 1))
+        ranges.append((first, upper))
+        first = upper + timedelta(days=1)
+    return ranges
+
+
+def run_concurrently(
+    work: Callable[[T], R | None],
+    items: Iterable[T],
+    workers: int,
+    split: Callable[[T], list[T]] | None = None,
+    stop: threading.Event | None = None,
+) -> Iterator[tuple[T, R]]:
+    """Run `work` on each item in up to `workers` threads; yield (item, result) as each ends.
+
+    A None result is skipped, or, with `split`, the item is replaced by the items `split` makes
+    of it, queued with the rest. The first exception is raised here, after the items not yet
+    started are cancelled and `stop` (which long-running work may watch) is set.
+    """
+    queue = list(items)
+    try:
+        if workers <= 1 or (len(queue) <= 1 and split is None):
+            while queue:
+                item = queue.pop(0)
+                result = work(item)
+                if result is None and split is not None:
+                    queue[:0] = split(item)
+                elif result is not None:
+                    yield item, result
+            return
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            pending: dict[Future, T] = {pool.submit(work, item): item for item in queue}
+            try:
+                while pending:
+                    done, _ = wait(pending, return_when=FIRST_COMPLETED)
+                    for future in done:
+                        item = pending.pop(future)
+                        result = future.result()
+                        if result is None and split is not None:
+                            pending |= {pool.submit(work, part): part for part in split(item)}
+                        elif result is not None:
+                            yield item, result
+            finally:
+                for future in pending:
+                    future.cancel()
+    finally:
+        if stop is not None:
+            stop.set()
+
+
+def stream_concurrently(tasks: list[Callable[[], Iterator[Any]]], workers: int) -> Iterator[Any]:
+    """Run page generators in `workers` threads and yield their pages as they arrive.
+
+    Unlike `run_concurrently`, a task's pages are passed on one by one, so a long listing is
+    never held in memory whole. An exception in any task is raised here.
+    """
+    if workers <= 1 or len(tasks) <= 1:
+        for task in tasks:
+            yield from task()
+        return
+    results: list[Any] = []
+    condition = threading.Condition()
+    stop = threading.Event()
+    done = [0]
+
+    def drain(task: Callable[[], Iterator[Any]]) -> None:
+        try:
+            for page in task():
+                if stop.is_set():
+                    return
+                with condition:
+                    results.append(page)
+                    condition.notify()
+        finally:
+            with condition:
+                done[0] += 1
+                condition.notify()
+
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        futures: list[Future] = [pool.submit(drain, task) for task in tasks]
+        try:
+            while True:
+                with condition:
+                    while not results and done[0] < len(tasks):
+                        condition.wait(0.5)
+                        for future in futures:
+                            if future.done() and future.exception() is not None:
+                                raise future.exception()  # type: ignore[misc]
+                    batch, results[:] = list(results), []
+                    finished = done[0] == len(tasks)
+                yield from batch
+                if finished and not results:
+                    break
+            for future in futures:
+                future.result()
+        finally:
+            stop.set()
+
+
+def keyed(table: pa.Table, *keys: str) -> pa.Table:
+    """Mark a page's primary-key columns as never null, as dlt's schema declares them."""
+    fields = [field.with_nullable(False) if field.name in keys else field for field in table.schema]
+    return table.cast(pa.schema(fields, metadata=table.schema.metadata))
