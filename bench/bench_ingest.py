@@ -1,7 +1,7 @@
 """Benchmark ingestion from the local API servers, in one run.
 
-1. Rows/s per source at scale 1: each server runs in its own process with rate limits off, and
-   the real dlt source loads the whole world into a fresh DuckDB file.
+1. Rows/s per source (all five) at scale 1: each server runs in its own process with rate
+   limits off, and the real dlt source loads the whole world into a fresh DuckDB file.
 2. The floor: the HubSpot contact pages the source reads, saved to disk and read by DuckDB's own
    `read_json`; the ratio is the source's contacts rows/s over that.
 3. Rate-limit utilisation: HubSpot limited to `--limit` requests per 10 s (server and client
@@ -15,6 +15,7 @@ Writes bench/results/ingest.json.
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import shutil
 import subprocess
@@ -27,29 +28,37 @@ from pathlib import Path
 import duckdb
 import requests
 
-from ingest import http
+from ingest import http, sources
 from ingest.demo.generator import generate, read_world_meta
 from ingest.demo.servers import hubspot
 from ingest.hubspot import hubspot_source
 from ingest.pipelines import run_source
 from ingest.project import find_repo_root
-from ingest.salesforce import salesforce_source
 from ingest.sources import IngestContext
 
 ROOT = find_repo_root(Path(__file__).parent)
 AS_OF = date(2026, 6, 30)
 SERVER = """
-import sys
+import importlib, sys
 from pathlib import Path
-from ingest.demo.servers import hubspot, salesforce
 name, world = sys.argv[1], Path(sys.argv[2])
-if name == "hubspot":
-    handle = hubspot.start(world, rate_limit=(10**9, 10.0), search_rate_limit=None)
-else:
-    handle = salesforce.start(world)
+unlimited = {
+    "hubspot": {"rate_limit": (10**9, 10.0), "search_rate_limit": None},
+    "google_ads": {"rate_limit": None},
+    "facebook_ads": {"rate_limit": (10**9, 60.0), "insights_rate_limit": (10**9, 60.0)},
+    "linkedin_ads": {"rate_limit": None},
+}.get(name, {})
+handle = importlib.import_module(f"ingest.demo.servers.{name}").start(world, **unlimited)
 print(handle.url, flush=True)
 sys.stdin.read()
 """
+SYSTEMS = ("salesforce", "hubspot", "google_ads", "facebook_ads", "linkedin_ads")
+CLIENT_UNLIMITED = {
+    "hubspot": {"requests_per_10s": 10**9, "searches_per_second": 10**6},
+    "google_ads": {"requests_per_second": 10**6},
+    "facebook_ads": {"requests_per_minute": 10**9, "insights_requests_per_minute": 10**9},
+    "linkedin_ads": {"requests_per_window": 10**9},
+}
 
 
 def world(path: Path, scale: float) -> Path:
@@ -74,19 +83,12 @@ def serve(name: str, world_dir: Path) -> tuple[subprocess.Popen, str]:
     return child, url
 
 
-def source(name: str, url: str, **kw):
-    """The real dlt source pointed at a local server."""
-    if name == "salesforce":
-        return salesforce_source(
-            base_url=url, client_id="demo-client", client_secret="demo-secret", **kw
-        )
-    return hubspot_source(
-        base_url=url,
-        access_token="demo-hubspot-token",
-        requests_per_10s=10**9,
-        searches_per_second=10**6,
-        **kw,
-    )
+def source(name: str, url: str, world_dir: Path, **kw):
+    """The real dlt source pointed at a local server, with client-side limits lifted."""
+    context = IngestContext(root=ROOT, duckdb_path=Path("unused"), world_dir=world_dir)
+    settings = sources._demo_settings(name, url, context) | CLIENT_UNLIMITED.get(name, {})
+    module = importlib.import_module(f"ingest.{name}")
+    return getattr(module, f"{name}_source")(**(settings | kw))
 
 
 def timed_load(name: str, src, db: Path) -> dict:
@@ -192,15 +194,16 @@ def main() -> None:
     results: dict = {"sources": {}}
     try:
         big = world(args.world or work / "world-1", 1.0)
-        for name in ("salesforce", "hubspot"):
+        for name in SYSTEMS:
             child, url = serve(name, big)
             try:
-                results["sources"][name] = timed_load(name, source(name, url), work / f"{name}.db")
+                loaded = timed_load(name, source(name, url, big), work / f"{name}.db")
+                results["sources"][name] = loaded
                 print(name, results["sources"][name], flush=True)
                 if name == "hubspot":
                     floor = contacts_floor(url, work)
                     contacts = timed_load(
-                        name, source(name, url).with_resources("contacts"), work / "c.db"
+                        name, source(name, url, big).with_resources("contacts"), work / "c.db"
                     )
                     results["contacts_floor"] = floor | {
                         "source": contacts,
