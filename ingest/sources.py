@@ -103,6 +103,12 @@ def _demo_settings(system: str, url: str, context: IngestContext) -> dict[str, A
     }
 
 
+def demo_source(system: str, url: str, context: IngestContext, **overrides: Any) -> Any:
+    """Return `system`'s dlt source pointed at its demo server at `url`."""
+    make_source = getattr(importlib.import_module(f"ingest.{system}"), f"{system}_source")
+    return make_source(**(_demo_settings(system, url, context) | overrides))
+
+
 def _loader(system: str) -> Callable[[IngestContext], Any]:
     """`load(context)` for `system`: run its dlt source (against the demo server if any)."""
 
@@ -114,9 +120,8 @@ def _loader(system: str) -> Callable[[IngestContext], Any]:
 
         make_source = getattr(importlib.import_module(f"ingest.{system}"), f"{system}_source")
         with _demo_server(system, context) as handle:
-            settings = _demo_settings(system, handle.url, context) if handle else {}
             try:
-                source = make_source(**settings)
+                source = demo_source(system, handle.url, context) if handle else make_source()
             except ConfigFieldMissingException as exc:
                 missing = ", ".join(exc.fields)
                 raise SourceError(

@@ -1,6 +1,6 @@
 """Run one source's ingestion in a child process that kills itself (SIGKILL) at a chosen step.
 
-Usage: python tests/ingest_child.py <salesforce|hubspot> <server url> <duckdb file> <extract|load>
+Usage: python tests/ingest_child.py <system> <server url> <world dir> <duckdb file> <extract|load>
 """
 
 from __future__ import annotations
@@ -13,13 +13,11 @@ from pathlib import Path
 from dlt.load.load import Load
 
 from ingest import http
-from ingest.hubspot import hubspot_source
 from ingest.pipelines import run_source
 from ingest.project import find_repo_root
-from ingest.salesforce import salesforce_source
-from ingest.sources import IngestContext
+from ingest.sources import IngestContext, demo_source
 
-KILL_AFTER_REQUESTS = 12
+KILL_AFTER_REQUESTS = 6
 KILL_AFTER_JOB_BATCHES = 2
 
 
@@ -60,21 +58,12 @@ def kill_during_load() -> None:
 
 def main() -> None:
     """Run the source; the process is expected to die before this returns."""
-    name, url, db, step = sys.argv[1:5]
+    name, url, world, db, step = sys.argv[1:6]
     {"extract": kill_during_extract, "load": kill_during_load}[step]()
-    if name == "salesforce":
-        source = salesforce_source(
-            base_url=url, client_id="demo-client", client_secret="demo-secret", batch_size=500
-        )
-    else:
-        source = hubspot_source(
-            base_url=url,
-            access_token="demo-hubspot-token",
-            requests_per_10s=100_000,
-            searches_per_second=1_000,
-        )
-    root = find_repo_root(Path(__file__).parent)
-    run_source(name, source, IngestContext(root=root, duckdb_path=Path(db)))
+    context = IngestContext(
+        root=find_repo_root(Path(__file__).parent), duckdb_path=Path(db), world_dir=Path(world)
+    )
+    run_source(name, demo_source(name, url, context), context)
     sys.exit(3)  # not killed: the test's hook never fired
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import signal
 import subprocess
 import sys
@@ -11,45 +12,40 @@ from pathlib import Path
 import pytest
 from ingest_support import ROOT, assert_same_raw, load, raw_tables
 
-from ingest.demo.servers import hubspot, salesforce
-from ingest.hubspot import hubspot_source
-from ingest.salesforce import salesforce_source
+from ingest.sources import SOURCES, IngestContext, demo_source
 
 END = datetime(2026, 6, 30, tzinfo=UTC)
 CHILD = Path(__file__).with_name("ingest_child.py")
 
 
-def _source(name: str, url: str):
-    if name == "salesforce":
-        return salesforce_source(
-            base_url=url, client_id="demo-client", client_secret="demo-secret", batch_size=500
-        )
-    return hubspot_source(
-        base_url=url,
-        access_token="demo-hubspot-token",
-        requests_per_10s=100_000,
-        searches_per_second=1_000,
-    )
+FAST = {
+    "hubspot": ({"rate_limit": (100_000, 10.0), "search_rate_limit": None}, {}),
+    "facebook_ads": ({}, {"poll_interval": 0.01}),
+}
 
 
-@pytest.fixture(scope="module", params=["salesforce", "hubspot"])
+def _source(name: str, url: str, world: Path):
+    context = IngestContext(root=ROOT, duckdb_path=Path("unused"), world_dir=world)
+    return demo_source(name, url, context, **FAST.get(name, ({}, {}))[1])
+
+
+@pytest.fixture(scope="module", params=sorted(SOURCES))
 def served(request, world_small, tmp_path_factory):
     name = request.param
-    module = salesforce if name == "salesforce" else hubspot
-    kw = {} if name == "salesforce" else {"rate_limit": (100_000, 10.0), "search_rate_limit": None}
-    handle = module.start(world_small, moment=END, **kw)
+    server = importlib.import_module(f"ingest.demo.servers.{name}")
+    handle = server.start(world_small, moment=END, **FAST.get(name, ({}, {}))[0])
     baseline = tmp_path_factory.mktemp(f"{name}_baseline") / "baseline.duckdb"
-    load(name, _source(name, handle.url), baseline)
-    yield name, handle, raw_tables(baseline, f"raw_{name}")
+    load(name, _source(name, handle.url, world_small), baseline)
+    yield name, handle, world_small, raw_tables(baseline, f"raw_{name}")
     handle.stop()
 
 
 @pytest.mark.parametrize("step", ["extract", "load"])
 def test_a_run_killed_midway_and_rerun_equals_an_uninterrupted_run(served, step, tmp_path):
-    name, handle, expected = served
+    name, handle, world, expected = served
     db = tmp_path / "killed.duckdb"
     child = subprocess.run(
-        [sys.executable, str(CHILD), name, handle.url, str(db), step],
+        [sys.executable, str(CHILD), name, handle.url, str(world), str(db), step],
         cwd=ROOT,
         capture_output=True,
         timeout=300,
@@ -60,6 +56,6 @@ def test_a_run_killed_midway_and_rerun_equals_an_uninterrupted_run(served, step,
     else:
         partial = raw_tables(db, f"raw_{name}")
         assert partial != expected  # the kill really left the load unfinished
-    result = load(name, _source(name, handle.url), db)
+    result = load(name, _source(name, handle.url, world), db)
     assert result.finished_pending == (step == "load")
     assert_same_raw(raw_tables(db, f"raw_{name}"), expected)
