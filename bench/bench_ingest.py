@@ -24,13 +24,15 @@ import tempfile
 import time
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import requests
 
-from ingest import http, sources
+from ingest import sources
 from ingest.demo.generator import generate, read_world_meta
 from ingest.demo.servers import hubspot
+from ingest.demo.serving import FaultPlan, WorldState, serve
 from ingest.hubspot import hubspot_source
 from ingest.pipelines import run_source
 from ingest.project import find_repo_root
@@ -70,7 +72,7 @@ def world(path: Path, scale: float) -> Path:
     return path
 
 
-def serve(name: str, world_dir: Path) -> tuple[subprocess.Popen, str]:
+def serve_elsewhere(name: str, world_dir: Path) -> tuple[subprocess.Popen, str]:
     """Start one source's server in its own process; return it and its URL."""
     child = subprocess.Popen(
         [sys.executable, "-c", SERVER, name, str(world_dir)],
@@ -135,50 +137,57 @@ def contacts_floor(url: str, work: Path) -> dict:
 
 
 def rate_limit_utilisation(world_dir: Path, work: Path, limit: int) -> dict:
-    """Run HubSpot against a server allowing `limit` requests per 10 s; measure the rate."""
-    handle = hubspot.start(world_dir, rate_limit=(limit, 10.0), search_rate_limit=(5, 1.0))
-    sent: list[float] = []
-    original = http.ApiClient.request
+    """Run HubSpot against a server allowing `limit` requests per 10 s; measure at the server.
 
-    def request(self, *args, **kwargs):
-        sent.append(time.monotonic())
-        return original(self, *args, **kwargs)
+    Every answer to a rate-limited endpoint (search has its own limit) is recorded with its
+    arrival time and status; the steady state starts once the first window has passed.
+    """
+    app = hubspot.create_app(
+        WorldState(world_dir), FaultPlan(), rate_limit=(limit, 10.0), search_rate_limit=(5, 1.0)
+    )
+    seen: list[tuple[float, int]] = []
 
-    http.ApiClient.request = request
-    statuses: dict = {}
-    failed = 0
+    async def counted(scope: dict, receive: Any, send: Any) -> None:
+        status = {"code": 0}
+
+        async def record(message: dict) -> None:
+            if message["type"] == "http.response.start":
+                status["code"] = message["status"]
+            await send(message)
+
+        await app(scope, receive, record)
+        if scope["type"] == "http" and not scope["path"].endswith("/search"):
+            seen.append((time.monotonic(), status["code"]))
+
+    handle = serve(counted)
+    failed, rows = 0, 0
+    started = time.monotonic()
     try:
         src = hubspot_source(
-            base_url=handle.url,
-            access_token="demo-hubspot-token",
-            requests_per_10s=limit,
+            base_url=handle.url, access_token="demo-hubspot-token", requests_per_10s=limit
         ).with_resources("contacts", "email_events", "web_events")
-        clients = []
-        started = time.monotonic()
         try:
             result = run_source(
                 "hubspot", src, IngestContext(root=ROOT, duckdb_path=work / "rate.duckdb")
             )
             rows = sum(result.rows.values())
         except Exception as exc:  # a failed run is what this measures, not a crash
-            failed, rows = 1, 0
+            failed = 1
             print(f"rate-limited run failed: {exc}", file=sys.stderr)
-        del clients
     finally:
-        http.ApiClient.request = original
         handle.stop()
-    steady = [t for t in sent if t >= sent[0] + 10.0] if sent else []
+    accepted = [t for t, code in seen if code != 429]
+    steady = [t for t in accepted if t >= accepted[0] + 10.0] if accepted else []
     window = (steady[-1] - steady[0]) if len(steady) > 1 else 0.0
     achieved = (len(steady) - 1) / window if window else 0.0
-    allowed = limit / 10.0
     return {
         "limit_requests_per_10s": limit,
-        "requests": len(sent),
+        "requests": len(seen),
         "rows": rows,
         "seconds": round(time.monotonic() - started, 1),
         "steady_state_requests_per_second": round(achieved, 2),
-        "utilisation": round(achieved / allowed, 3),
-        "http_429": statuses.get(429, 0),
+        "utilisation": round(achieved / (limit / 10.0), 3),
+        "http_429": sum(1 for _, code in seen if code == 429),
         "failed_runs": failed,
     }
 
@@ -195,7 +204,7 @@ def main() -> None:
     try:
         big = world(args.world or work / "world-1", 1.0)
         for name in SYSTEMS:
-            child, url = serve(name, big)
+            child, url = serve_elsewhere(name, big)
             try:
                 loaded = timed_load(name, source(name, url, big), work / f"{name}.db")
                 results["sources"][name] = loaded

@@ -2,16 +2,55 @@
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, TypeVar
 
 import pyarrow as pa
 
+from ingest.http import SourceError
+
 T = TypeVar("T")
 R = TypeVar("R")
+
+
+def parse_date(value: str | date | datetime | None, name: str, source: str) -> date | None:
+    """Read a configured date: `YYYY-MM-DD`, an ISO datetime (its UTC date) or a date.
+
+    None or an empty string gives None; anything else that is not a date is a `SourceError`
+    naming the source and the setting.
+    """
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).date() if value.tzinfo else value.date()
+    if isinstance(value, date):
+        return value
+    text = str(value).strip()
+    try:
+        if len(text) > 10:
+            return parse_date(datetime.fromisoformat(text.replace("Z", "+00:00")), name, source)
+        return date.fromisoformat(text)
+    except ValueError:
+        raise SourceError(f"{source}: {name} must be a date (YYYY-MM-DD), not {value!r}") from None
+
+
+def id_list(value: str | int | Iterable[str | int] | None) -> list[str]:
+    """Read configured ids: a list, a JSON list, one id, or ids separated by commas."""
+    if value is None:
+        return []
+    if isinstance(value, int):
+        value = [value]
+    if isinstance(value, str):
+        text = value.strip()
+        try:
+            value = json.loads(text) if text.startswith("[") else text.replace(";", ",").split(",")
+        except ValueError:
+            value = [text]
+    return [str(v).strip() for v in value if str(v).strip()]
 
 
 def date_windows(first: date, last: date, days: int) -> list[tuple[date, date]]:

@@ -15,9 +15,9 @@ import json
 import random
 import threading
 import time
-from collections import Counter, deque
+from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -92,17 +92,6 @@ class Reply:
     headers: requests.structures.CaseInsensitiveDict
     content: bytes
     data: Any = None
-    url: str = ""
-
-
-@dataclass
-class ClientStats:
-    """What a client did, for run reports and benchmarks."""
-
-    requests: int = 0
-    retries: int = 0
-    statuses: Counter = field(default_factory=Counter)
-    waited_seconds: float = 0.0
 
 
 Verdict = str | None
@@ -144,8 +133,6 @@ class ApiClient:
         self.backoff = backoff
         self.max_backoff = max_backoff
         self.timeout = timeout
-        self.stats = ClientStats()
-        self._stats_lock = threading.Lock()
         self.session = requests.Session()
         adapter = HTTPAdapter(pool_connections=pool_size, pool_maxsize=pool_size, max_retries=0)
         self.session.mount("http://", adapter)
@@ -155,15 +142,6 @@ class ApiClient:
     def url(self, path: str) -> str:
         """Resolve `path` (absolute, or relative to the base URL) to a full URL."""
         return urljoin(self.base_url, path)
-
-    def _count(self, status: int | None = None, retry: bool = False, waited: float = 0.0) -> None:
-        with self._stats_lock:
-            if status is not None:
-                self.stats.requests += 1
-                self.stats.statuses[status] += 1
-            if retry:
-                self.stats.retries += 1
-            self.stats.waited_seconds += waited
 
     def _delay(self, attempt: int, headers: Any = None) -> float:
         retry_after = (headers or {}).get("Retry-After")
@@ -193,9 +171,7 @@ class ApiClient:
         last_problem = ""
         for attempt in range(self.max_attempts):
             if self.limiter is not None:
-                started = time.monotonic()
                 self.limiter.acquire()
-                self._count(waited=time.monotonic() - started)
             request_headers = dict(headers or {})
             if self.authorize is not None:
                 self.authorize(request_headers)
@@ -217,11 +193,9 @@ class ApiClient:
                 requests.exceptions.ContentDecodingError,
             ) as exc:
                 last_problem = f"{type(exc).__name__} on {method} {redact(url)}"
-                self._count(status=0, retry=True)
                 time.sleep(self._delay(attempt))
                 continue
             status = response.status_code
-            self._count(status=status)
             verdict = self.classify(status, response.headers, content) if self.classify else None
             if verdict is None:
                 if status == 401:
@@ -233,7 +207,6 @@ class ApiClient:
             if verdict == "refresh":
                 if not refreshed and self.refresh is not None and self.refresh():
                     refreshed = True
-                    self._count(retry=True)
                     continue
                 raise AuthenticationError(
                     f"{self.source}: the API refused the credentials (HTTP {status} on "
@@ -253,17 +226,15 @@ class ApiClient:
                 delay = self._delay(attempt, response.headers)
                 if status == 429 and self.limiter is not None:
                     self.limiter.penalise(delay)
-                self._count(retry=True)
                 time.sleep(delay)
                 continue
-            reply = Reply(status, response.headers, content, url=url)
+            reply = Reply(status, response.headers, content)
             if expect_json and content:
                 try:
                     reply.data = json.loads(content)
                 except ValueError:
                     # A body cut short in transit; the same request again gets it whole.
                     last_problem = f"an incomplete JSON body from {method} {redact(url)}"
-                    self._count(retry=True)
                     time.sleep(self._delay(attempt))
                     continue
             return reply

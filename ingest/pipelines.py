@@ -15,7 +15,6 @@ from typing import Any
 
 import dlt
 import duckdb
-from dlt.common.pipeline import LoadInfo
 from dlt.pipeline.exceptions import PipelineStepFailed
 
 from ingest.http import SourceError
@@ -31,7 +30,6 @@ class LoadResult:
     """Rows extracted per table in this run (dlt's normalize counts, internal tables left out)."""
     finished_pending: bool = False
     """Whether a load package left by an interrupted run was completed first."""
-    load_ids: list[str] = field(default_factory=list)
 
 
 def pipelines_dir(duckdb_path: Path) -> Path:
@@ -96,10 +94,9 @@ def run_source(name: str, source: Any, context: IngestContext) -> LoadResult:
         if pipeline.has_pending_data:
             # A killed run left extracted or normalized packages: finish them first.
             pipeline.normalize()
-            info: LoadInfo = pipeline.load()
+            pipeline.load()
             result.finished_pending = True
-            result.load_ids += list(info.loads_ids)
-        info = pipeline.run(source, loader_file_format="parquet")
+        pipeline.run(source, loader_file_format="parquet")
     except PipelineStepFailed as exc:
         cause = exc.__cause__ or exc.exception
         while cause is not None and not isinstance(cause, SourceError):
@@ -107,6 +104,5 @@ def run_source(name: str, source: Any, context: IngestContext) -> LoadResult:
         if isinstance(cause, SourceError):
             raise type(cause)(str(cause)) from None
         raise
-    result.load_ids += list(info.loads_ids)
     result.rows = _row_counts(pipeline)
     return result

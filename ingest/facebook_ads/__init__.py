@@ -35,7 +35,7 @@ import dlt
 import pyarrow as pa
 from dlt.sources import DltResource
 
-from ingest.extract import date_windows, run_concurrently
+from ingest.extract import date_windows, id_list, parse_date, run_concurrently
 from ingest.facebook_ads.helpers import (
     ACCOUNT_FIELDS,
     EDGES,
@@ -45,7 +45,6 @@ from ingest.facebook_ads.helpers import (
     entity_table,
     insights_table,
     make_classify,
-    to_date,
 )
 from ingest.http import ApiClient, AuthenticationError, RateLimiter, SourceError
 
@@ -420,10 +419,9 @@ def facebook_ads_source(
     per ad account. `account_ids` may carry the `act_` prefix or not; a comma-separated string
     works too.
     """
-    if isinstance(account_ids, str):
-        account_ids = [part.strip() for part in account_ids.split(",") if part.strip()]
-    end = to_date(end_date) or datetime.now(UTC).date()
-    start = to_date(start_date)
+    account_ids = id_list(account_ids)
+    end = parse_date(end_date, "end_date", NAME) or datetime.now(UTC).date()
+    start = parse_date(start_date, "start_date", NAME)
     if start is not None and start > end:
         raise SourceError(f"{NAME}: start_date {start} is after end_date {end}")
     api = GraphApi(

@@ -109,20 +109,6 @@ def make_classify(
 # --- dates --------------------------------------------------------------------------------------
 
 
-def to_date(value: str | date | datetime | None) -> date | None:
-    """Read a date given as `YYYY-MM-DD` (or an ISO datetime), a date or a datetime."""
-    if value is None or value == "":
-        return None
-    if isinstance(value, datetime):
-        return value.astimezone(UTC).date() if value.tzinfo else value.date()
-    if isinstance(value, date):
-        return value
-    text = str(value).strip()
-    if len(text) > 10:
-        return to_date(datetime.fromisoformat(text.replace("Z", "+00:00")))
-    return date.fromisoformat(text)
-
-
 def graph_timestamp(text: str | None) -> datetime | None:
     """Parse a Graph API time (`2025-08-26T17:00:00-0700`) into an aware UTC datetime."""
     if not text:

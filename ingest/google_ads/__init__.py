@@ -28,7 +28,6 @@ Configuration (`SOURCES__GOOGLE_ADS__*`): secrets `client_id`, `client_secret`, 
 
 from __future__ import annotations
 
-import json
 import threading
 from collections.abc import Iterator, Sequence
 from datetime import UTC, date, datetime, timedelta
@@ -39,7 +38,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from dlt.sources import DltResource
 
-from ingest.extract import date_windows, run_concurrently
+from ingest.extract import date_windows, id_list, parse_date, run_concurrently
 from ingest.google_ads.helpers import (
     CUSTOMERS,
     ENTITIES,
@@ -248,24 +247,9 @@ def _metrics_resource(
     )
 
 
-def _parse_date(value: str | date, name: str) -> date:
-    if isinstance(value, date):
-        return value
-    try:
-        return date.fromisoformat(str(value)[:10])
-    except ValueError:
-        raise SourceError(f"{NAME}: {name} must be a date (YYYY-MM-DD), not {value!r}") from None
-
-
 def _customer_ids(value: str | Sequence[str] | None) -> list[str] | None:
     """Read customer ids from a list, a JSON list or a comma-separated string (None: all)."""
-    if isinstance(value, str):
-        text = value.strip()
-        try:
-            value = json.loads(text) if text.startswith("[") else text.replace(";", ",").split(",")
-        except ValueError:
-            value = [text]
-    ids = [digits(str(c)) for c in value or [] if str(c).strip()]
+    ids = [digits(c) for c in id_list(value)]
     bad = [c for c in ids if not c.isdigit()]
     if bad:
         raise SourceError(f"{NAME}: customer ids are digits (dashes allowed), not {bad}")
@@ -303,8 +287,8 @@ def google_ads_source(
     if lookback_days < 0 or window_days < 1:
         raise SourceError(f"{NAME}: lookback_days must be >= 0 and window_days >= 1")
     ids = _customer_ids(customer_ids)
-    start = _parse_date(start_date, "start_date")
-    end = _parse_date(end_date, "end_date") if end_date else datetime.now(UTC).date()
+    start = parse_date(start_date or DEFAULT_START_DATE, "start_date", NAME)
+    end = parse_date(end_date, "end_date", NAME) or datetime.now(UTC).date()
     auth = GoogleAdsAuth(
         token_url,
         client_id,

@@ -22,6 +22,7 @@ Configuration (`SOURCES__HUBSPOT__*`): `access_token` (private app) or `client_i
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -31,7 +32,7 @@ import pyarrow as pa
 from dlt.sources import DltResource
 
 from ingest.extract import keyed, stream_concurrently
-from ingest.http import ApiClient, RateLimiter
+from ingest.http import ApiClient, RateLimiter, SourceError
 from ingest.hubspot.helpers import (
     ASSOCIATIONS,
     CRM_OBJECTS,
@@ -87,19 +88,28 @@ class HubSpotApi:
                 return
             params["after"] = after
 
-    def search_modified_since(
-        self, object_type: str, modified: str, properties: list[str], since: datetime
+    def search_pages(
+        self,
+        object_type: str,
+        filters: list[dict],
+        properties: list[str],
+        sort_property: str,
+        since: datetime,
     ) -> Iterator[list[dict]]:
-        """Yield records modified at or after `since`, oldest change first, past the 10,000 cap."""
+        """Yield pages of records matching `filters` with `sort_property` >= `since`, in order.
+
+        The search API stops at 10,000 results a query; at the cap the search starts again from
+        the last value seen (the records at that value repeat; merging on `id` keeps one copy).
+        """
         floor = ms(since)
+        properties = list(dict.fromkeys([*properties, sort_property]))
         while True:
-            after, last_seen, count = 0, None, 0
+            after, last_seen = 0, None
+            bound = {"propertyName": sort_property, "operator": "GTE", "value": floor}
             while True:
                 body = {
-                    "filterGroups": [
-                        {"filters": [{"propertyName": modified, "operator": "GTE", "value": floor}]}
-                    ],
-                    "sorts": [{"propertyName": modified, "direction": "ASCENDING"}],
+                    "filterGroups": [{"filters": [*filters, bound]}],
+                    "sorts": [{"propertyName": sort_property, "direction": "ASCENDING"}],
                     "properties": properties,
                     "limit": SEARCH_LIMIT,
                     "after": after,
@@ -110,21 +120,18 @@ class HubSpotApi:
                 results = data.get("results", [])
                 if results:
                     yield results
-                    count += len(results)
-                    last_seen = results[-1].get("updatedAt") or last_seen
+                    last_seen = results[-1]["properties"].get(sort_property) or last_seen
                 following = ((data.get("paging") or {}).get("next") or {}).get("after")
                 if not following:
                     return
                 after = int(following)
                 if after + SEARCH_LIMIT > SEARCH_CAP:
                     break
-            # The cap: search again from the last modification seen (its records repeat, and
-            # merging on `id` keeps one copy).
-            next_floor = ms(datetime.fromisoformat(last_seen.replace("Z", "+00:00")))
+            next_floor = ms(_parse(last_seen))
             if next_floor <= floor:
-                raise RuntimeError(
-                    f"{NAME}: more than {SEARCH_CAP} {object_type} share one modification "
-                    "moment; the search API cannot page past them"
+                raise SourceError(
+                    f"{NAME}: more than {SEARCH_CAP} {object_type} share one {sort_property} "
+                    "value; the search API cannot page past them"
                 )
             floor = next_floor
 
@@ -162,53 +169,24 @@ class HubSpotApi:
         found = results.get("results") or []
         return _parse(found[0]["createdAt"]) if found else None
 
-    def _search_all(self, object_type: str, filters: list[dict], properties: list[str]) -> Any:
-        """Yield every record matching `filters`, oldest creation first, past the 10,000 cap."""
-        floor = None
-        while True:
-            after, last = 0, None
-            extra = (
-                []
-                if floor is None
-                else [{"propertyName": "createdate", "operator": "GTE", "value": floor}]
-            )
-            while True:
-                body = {
-                    "filterGroups": [{"filters": filters + extra}],
-                    "sorts": [{"propertyName": "createdate", "direction": "ASCENDING"}],
-                    "properties": properties,
-                    "limit": SEARCH_LIMIT,
-                    "after": after,
-                }
-                data = self.search_client.post(
-                    f"/crm/v3/objects/{object_type}/search", json_body=body
-                ).data
-                results = data.get("results", [])
-                yield from results
-                last = results[-1]["createdAt"] if results else last
-                following = ((data.get("paging") or {}).get("next") or {}).get("after")
-                if not following:
-                    return
-                after = int(following)
-                if after + SEARCH_LIMIT > SEARCH_CAP:
-                    break
-            floor = ms(_parse(last))
-
     def contacts_to_backfill(self, since: datetime) -> list[str]:
         """Ids of contacts identified since `since`, whose older page views just appeared.
 
         That is every contact created since then: active, archived, or already merged into
         another (listed in a survivor's `hs_merged_object_ids`).
         """
-        created = {"propertyName": "createdate", "operator": "GTE", "value": ms(since)}
-        ids = [r["id"] for r in self._search_all("contacts", [created], ["createdate"])]
+        ids = [
+            r["id"]
+            for page in self.search_pages("contacts", [], [], "createdate", since)
+            for r in page
+        ]
         for page in self.list_pages("contacts", ["createdate"], archived=True):
             ids += [r["id"] for r in page if _parse(r["createdAt"]) >= since]
-        merged = [
-            {"propertyName": "lastmodifieddate", "operator": "GTE", "value": ms(since)},
-            {"propertyName": "hs_merged_object_ids", "operator": "HAS_PROPERTY"},
-        ]
-        for record in self._search_all("contacts", merged, ["hs_merged_object_ids"]):
+        merged = [{"propertyName": "hs_merged_object_ids", "operator": "HAS_PROPERTY"}]
+        merged_pages = self.search_pages(
+            "contacts", merged, ["hs_merged_object_ids"], "lastmodifieddate", since
+        )
+        for record in (r for page in merged_pages for r in page):
             listed = record.get("properties", {}).get("hs_merged_object_ids") or ""
             ids += [x for x in listed.split(";") if x and x != record["id"]]
         return list(dict.fromkeys(ids))
@@ -239,19 +217,18 @@ def _crm_resource(api: HubSpotApi, object_type: str, start: datetime) -> list[Dl
         if first_load:
             pages = api.list_pages(object_type, properties, archived=False)
         else:
-            pages = api.search_modified_since(
-                object_type, modified_property, properties, updated.last_value
+            pages = api.search_pages(
+                object_type, [], properties, modified_property, updated.last_value
             )
-        for archived_pass, chunk in ((False, pages), (True, None)):
-            if archived_pass:
-                chunk = api.list_pages(object_type, properties, archived=True)
-            for records in chunk:
-                table = crm_table(records, properties)
-                yield table
-                if object_type == "contacts":
-                    gone = merged_away(table)
-                    if gone is not None:
-                        yield gone
+        # Archived records are never in search results: their list is read every run.
+        archived = api.list_pages(object_type, properties, archived=True)
+        for records in itertools.chain(pages, archived):
+            table = crm_table(records, properties)
+            yield table
+            if object_type == "contacts":
+                gone = merged_away(table)
+                if gone is not None:
+                    yield gone
 
     resource = dlt.resource(
         read,

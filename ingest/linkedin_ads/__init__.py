@@ -35,7 +35,6 @@ UTC).
 
 from __future__ import annotations
 
-import json
 import threading
 from collections.abc import Iterator, Sequence
 from datetime import UTC, date, datetime, timedelta
@@ -45,7 +44,7 @@ import dlt
 import pyarrow as pa
 from dlt.sources import DltResource
 
-from ingest.extract import date_windows, run_concurrently
+from ingest.extract import date_windows, id_list, parse_date, run_concurrently
 from ingest.http import ApiClient, RateLimiter, SourceError
 from ingest.linkedin_ads.helpers import (
     ANALYTICS_FIELDS,
@@ -260,24 +259,10 @@ def _analytics_resource(
     )
 
 
-def _parse_date(value: str | date, name: str) -> date:
-    if isinstance(value, date):
-        return value
-    try:
-        return date.fromisoformat(str(value)[:10])
-    except ValueError:
-        raise SourceError(f"{NAME}: {name} must be a date (YYYY-MM-DD), not {value!r}") from None
-
-
 def _account_ids(value: str | int | Sequence[str | int] | None) -> list[int] | None:
     """Read account ids from a list, a JSON list or a comma-separated string (None: all)."""
-    if isinstance(value, int):
-        value = [value]
-    if isinstance(value, str):
-        text = value.strip()
-        value = json.loads(text) if text.startswith("[") else text.split(",")
     try:
-        ids = [id_of(str(v).strip()) for v in value or [] if str(v).strip()]
+        ids = [id_of(v) for v in id_list(value)]
     except ValueError:
         raise SourceError(f"{NAME}: account ids are numbers or account URNs: {value!r}") from None
     return [i for i in ids if i is not None] or None
@@ -316,8 +301,8 @@ def linkedin_ads_source(
     if lookback_days < 0 or page_size < 1 or max_elements < 1:
         raise SourceError(f"{NAME}: lookback_days must be >= 0, page_size and max_elements >= 1")
     ids = _account_ids(account_ids)
-    start = _parse_date(start_date, "start_date")
-    end = _parse_date(end_date, "end_date") if end_date else datetime.now(UTC).date()
+    start = parse_date(start_date or DEFAULT_START_DATE, "start_date", NAME)
+    end = parse_date(end_date, "end_date", NAME) or datetime.now(UTC).date()
     if token_url is None:
         token_url = (
             DEFAULT_TOKEN_URL
