@@ -14,3 +14,11 @@ def world_small(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("world_small") / "world"
     generate(out, scale=0.1, seed=42, as_of=WORLD_SMALL_AS_OF)
     return out
+
+
+@pytest.fixture(scope="session")
+def built_warehouse(world_small: Path, tmp_path_factory: pytest.TempPathFactory):
+    """The scale-0.1 world ingested and built with dbt, once per session (see warehouse_support)."""
+    from warehouse_support import build_warehouse
+
+    return build_warehouse(world_small, tmp_path_factory.mktemp("built"))

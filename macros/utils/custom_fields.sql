@@ -12,3 +12,10 @@
         {{ field.get('alias', field['name']) }},
     {%- endfor %}
 {%- endmacro %}
+
+{#- The raw columns of the same custom fields, quoted, `name,` each: to list them in an import CTE. -#}
+{% macro custom_field_columns(table_key) -%}
+    {%- for field in var('custom_fields', {}).get(table_key, []) %}
+        {{ adapter.quote(field['name']) }},
+    {%- endfor %}
+{%- endmacro %}

@@ -2,7 +2,8 @@
 
 sqlfluff's `apply_dbt_builtins` covers `ref`, `source`, `var`, `config`, `this` and
 `is_incremental`, but not the `dbt` namespace of cross-database macros (`dbt.dateadd`, ...),
-`api.Column.translate_type` or `target`, which STYLE.md asks every model to use. `.sqlfluff`
+`api.Column.translate_type`, `target` or `adapter`, which STYLE.md asks every model to use; and
+its `var` returns a placeholder, not the project's vars (`var(...).get(...)` fails). `.sqlfluff`
 loads this package through `library_path`; each public name below becomes a template variable.
 The SQL they render only has to parse as DuckDB so that sqlfluff can lint the code around it;
 dbt itself renders the real thing.
@@ -11,8 +12,11 @@ dbt itself renders the real thing.
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
+
+import yaml
 
 _TYPES = {
     "type_string": "varchar",
@@ -120,3 +124,34 @@ target = SimpleNamespace(
     threads=2,
 )
 """The `target` of the in-memory lint profile."""
+
+
+_PROJECT_FILE = Path(__file__).resolve().parents[3] / "dbt_project.yml"
+_PROJECT_VARS: dict[str, Any] = (
+    yaml.safe_load(_PROJECT_FILE.read_text(encoding="utf-8")) or {}
+).get("vars", {})
+
+
+def var(name: str, default: Any = None) -> Any:
+    """`var(name, default)`: the value in dbt_project.yml's `vars`, else the default (like dbt)."""
+    return _PROJECT_VARS.get(name, default)
+
+
+def _dispatch(macro_name: str, macro_namespace: str | None = None) -> Callable[..., str]:
+    """`adapter.dispatch(name)(column, ...)`: renders `name(column)`, enough to lint around.
+
+    The project's dispatched macros take the SQL expression first; later arguments (regex patterns,
+    capture groups) are not SQL, so they are left out rather than rendered unquoted.
+    """
+
+    def render(*args: Any, **kwargs: Any) -> str:
+        return f"{macro_name}({_sql(args[0]) if args else ''})"
+
+    return render
+
+
+adapter = SimpleNamespace(
+    quote=lambda identifier: f'"{identifier}"',
+    dispatch=_dispatch,
+)
+"""`adapter.quote(...)` and `adapter.dispatch(...)` as dbt-duckdb would use them."""

@@ -1,0 +1,22 @@
+{#- The `value` of the element whose `name` equals `name` in a JSON array of {"name": ..., "value": ...}
+    objects held in `column` (JSON or JSON text, e.g. HubSpot's form submission `values`), as a string;
+    null when the column is null or no element has that name (the first match wins). JSON functions differ
+    on every engine, so each gets its own branch; engines not tested raise. -#}
+{% macro json_array_field(column, name) -%}
+    {{ return(adapter.dispatch('json_array_field')(column, name)) }}
+{%- endmacro %}
+
+{% macro default__json_array_field(column, name) -%}
+    {{ exceptions.raise_compiler_error('json_array_field is not implemented for ' ~ target.type) }}
+{%- endmacro %}
+
+{#- `from_json` with a struct type gives one struct per element (a missing key is null, a number its text). -#}
+{% macro duckdb__json_array_field(column, name) -%}
+    list_extract(
+        list_filter(
+            from_json({{ column }}, '[{"name": "varchar", "value": "varchar"}]'),
+            lambda element: element.name = '{{ name }}'
+        ),
+        1
+    ).value
+{%- endmacro %}

@@ -1,0 +1,13 @@
+{#- `column` with every match of the regular expression `pattern` replaced by `replacement` (all
+    occurrences, not only the first). Single quotes in the pattern are escaped here. -#}
+{% macro regex_replace(column, pattern, replacement='') -%}
+    {{ return(adapter.dispatch('regex_replace')(column, pattern, replacement)) }}
+{%- endmacro %}
+
+{% macro default__regex_replace(column, pattern, replacement='') -%}
+    {{ exceptions.raise_compiler_error('regex_replace is not implemented for ' ~ target.type) }}
+{%- endmacro %}
+
+{% macro duckdb__regex_replace(column, pattern, replacement='') -%}
+    regexp_replace({{ column }}, '{{ pattern | replace("'", "''") }}', '{{ replacement | replace("'", "''") }}', 'g')
+{%- endmacro %}

@@ -1,0 +1,24 @@
+with
+
+source as (
+    select
+        from_id,
+        to_id,
+        type_id,
+        category,
+        label
+    from {{ source('hubspot', 'contacts_to_companies') }}
+),
+
+final as (
+    select
+        from_id as contact_id,
+        to_id as company_id,
+        type_id as association_type_id,
+        category as association_category,
+        nullif(trim(label), '') as association_label,
+        coalesce(type_id = 1, false) as is_primary
+    from source
+)
+
+select * from final

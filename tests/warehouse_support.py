@@ -1,0 +1,81 @@
+"""The demo warehouse built for real: the scale-0.1 world ingested by dlt, then `dbt build`.
+
+Used by the tests that compare the dbt layers with the demo world's truth. Everything runs in
+subprocesses against a warehouse file of its own, exactly as `gtm ingest` and `dbt build` run for a
+user; the repository's own `warehouse.duckdb` and `target/` are never touched.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+REPO = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+
+
+@dataclass(frozen=True)
+class BuiltWarehouse:
+    """A warehouse file after ingest and `dbt build`, with dbt's run results and the world."""
+
+    path: Path
+    world: Path
+    results: list[dict]
+
+    def query(self, sql: str) -> list[tuple]:
+        """Run `sql` against the warehouse (read-only) and return all rows."""
+        with duckdb.connect(str(self.path), read_only=True) as con:
+            return con.execute(sql).fetchall()
+
+    def scalar(self, sql: str) -> object:
+        """The single value `sql` returns."""
+        return self.query(sql)[0][0]
+
+    def failures(self) -> list[str]:
+        """The dbt nodes that errored or failed, with their messages."""
+        bad = {"error", "fail", "runtime error"}
+        return [f"{r['unique_id']}: {r.get('message')}" for r in self.results if r["status"] in bad]
+
+
+def build_warehouse(world: Path, work: Path) -> BuiltWarehouse:
+    """Ingest `world` through the local API servers into `work`/warehouse.duckdb, then dbt build."""
+    work.mkdir(parents=True, exist_ok=True)
+    path = work / "warehouse.duckdb"
+    env = os.environ | {
+        "GTM_DUCKDB_PATH": str(path),
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+    }
+    env.pop("DLT_PROJECT_DIR", None)
+    subprocess.run(
+        [str(BIN / "gtm"), "ingest", "--world", str(world)], cwd=REPO, env=env, check=True
+    )
+    target = work / "target"
+    build = subprocess.run(
+        [
+            str(BIN / "dbt"),
+            "build",
+            "--project-dir",
+            str(REPO),
+            "--profiles-dir",
+            str(REPO),
+            "--target-path",
+            str(target),
+            "--log-path",
+            str(work / "logs"),
+        ],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    results_file = target / "run_results.json"
+    if not results_file.exists():
+        raise RuntimeError(f"dbt build did not run:\n{build.stdout}\n{build.stderr}")
+    results = json.loads(results_file.read_text())["results"]
+    return BuiltWarehouse(path, world, results)
