@@ -1,0 +1,6 @@
+{#- Fails with every row whose `column_name` is below zero (null passes). -#}
+{% test not_negative(model, column_name) %}
+    select *
+    from {{ model }}
+    where {{ column_name }} < 0
+{% endtest %}
