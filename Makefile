@@ -49,7 +49,7 @@ lint: env ## ruff, sqlfluff, portable-SQL check, dbt parse
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	@if find models -name '*.sql' | grep -q .; then \
-		echo "$(BIN)/sqlfluff lint models"; $(BIN)/sqlfluff lint models; \
+		echo "$(BIN)/sqlfluff lint models"; $(BIN)/sqlfluff lint --processes 2 models; \
 	else \
 		echo "sqlfluff: no .sql files under models/ yet, skipping"; \
 	fi
