@@ -42,6 +42,7 @@ final as (
         {{ is_valid_email('email') }} as is_valid_email,
         {{ is_test_email('email') }} as is_test_record,
         {{ email_domain('email') }} as email_domain,
+        {{ company_domain('null', 'email') }} as company_domain,
         {{ normalize_email('email') }} is null as has_missing_email,
         nullif(trim(firstname), '') as first_name,
         nullif(trim(lastname), '') as last_name,

@@ -52,6 +52,7 @@ final as (
         {{ is_valid_email('email') }} as is_valid_email,
         {{ is_test_email('email') }} as is_test_record,
         {{ email_domain('email') }} as email_domain,
+        {{ company_domain('null', 'email') }} as company_domain,
         title,
         phone,
         {{ phone_to_e164('phone', 'country_code') }} as phone_e164,

@@ -62,6 +62,7 @@ final as (
         {{ is_valid_email('email') }} as is_valid_email,
         {{ is_test_email('email') }} as is_test_record,
         {{ email_domain('email') }} as email_domain,
+        {{ company_domain('null', 'email') }} as company_domain,
         company_name,
         {{ normalize_company_name('company_name') }} as normalized_company_name,
         company_name is null as has_missing_company,
