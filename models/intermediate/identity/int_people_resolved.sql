@@ -64,11 +64,6 @@ salesforce_contacts as (
     from {{ ref('stg_salesforce__contacts') }}
 ),
 
-free_email_domains as (
-    select domain  -- noqa: RF04
-    from {{ ref('free_email_domains') }}
-),
-
 accounts_by_domain as (
     select
         domain,  -- noqa: RF04
@@ -196,6 +191,7 @@ people as (
         person_id,
         email,
         {{ email_domain('email') }} as email_domain,
+        {{ company_domain('null', 'email') }} as company_domain,
         first_name,
         last_name,
         title,
@@ -250,12 +246,8 @@ final as (
     from people
     left join salesforce_contacts
         on people.salesforce_contact_id = salesforce_contacts.contact_id
-    left join free_email_domains
-        on people.email_domain = free_email_domains.domain
     left join accounts_by_domain
-        on
-            people.email_domain = accounts_by_domain.domain
-            and free_email_domains.domain is null
+        on people.company_domain = accounts_by_domain.domain
 )
 
 select * from final

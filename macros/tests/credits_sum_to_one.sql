@@ -1,11 +1,12 @@
-{#- Fails with every conversion and rule-based model whose credits do not add up to 1 (within 1e-9), and
-    with every conversion with a journey that a model left out. -#}
+{#- Fails with every conversion and attribution model of `model` whose credits do not add up to 1 (within
+    1e-9), and with every conversion that has a journey in `journeys` but no credits in one of the models. -#}
+{% test credits_sum_to_one(model, journeys) %}
 
 with
 
 journeys as (
     select distinct conversion_id
-    from {{ ref('int_attribution_journeys_joined') }}
+    from {{ journeys }}
 ),
 
 credits as (
@@ -13,7 +14,7 @@ credits as (
         conversion_id,
         attribution_model,
         credit
-    from {{ ref('int_touchpoints_attributed_heuristically') }}
+    from {{ model }}
 ),
 
 models as (
@@ -56,3 +57,5 @@ final as (
 )
 
 select * from final
+
+{% endtest %}
