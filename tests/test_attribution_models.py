@@ -188,36 +188,36 @@ def _brute_force_shapley(players, value):
     return {player: total / count for player, total in totals.items()}
 
 
-def _conversion_rate_value(set_counts):
+def _conversion_count_value(set_counts):
     def value(coalition):
-        conversions = sum(Fraction(c) for s, (c, _) in set_counts.items() if s and s <= coalition)
-        journeys = sum(Fraction(c + n) for s, (c, n) in set_counts.items() if s and s <= coalition)
-        return conversions / journeys if journeys else Fraction(0)
+        return sum(Fraction(c) for s, (c, _) in set_counts.items() if s and s <= coalition)
 
     return value
 
 
 def test_shapley_hand_computed_two_channel_games():
-    # {A}: 1 of 4 convert, {B}: 1 of 2, {A, B}: 2 of 2. v(A) = 1/4, v(B) = 1/2, v(AB) = 4/8 = 1/2.
-    # phi_A = 1/2 * 1/4 + 1/2 * (1/2 - 1/2) = 1/8; phi_B = 1/2 * 1/2 + 1/2 * (1/2 - 1/4) = 3/8.
+    # {A}: 1 of 4 convert, {B}: 1 of 2, {A, B}: 2 of 2. v(A) = 1, v(B) = 1, v(AB) = 1 + 1 + 2 = 4.
+    # phi_A = 1/2 * 1 + 1/2 * (4 - 1) = 2 = phi_B: credits 1/2 each; non-conversions do not count.
     set_counts = {frozenset("A"): (1, 3), frozenset("B"): (1, 1), frozenset("AB"): (2, 0)}
     values = algo.shapley_coalition_values(["A", "B"], set_counts)
-    assert values == [0.0, approx(1 / 4), approx(1 / 2), approx(1 / 2)]
+    assert values == [0.0, 1.0, 1.0, 4.0]
     assert algo.shapley_path_credits(["A", "B"], set_counts) == {
-        "A": approx(1 / 4),
-        "B": approx(3 / 4),
+        "A": approx(1 / 2),
+        "B": approx(1 / 2),
     }
     assert algo.shapley_path_credits(["A"], set_counts) == {"A": approx(1.0)}
 
-    # {A}: 1 of 1, {A, B}: 1 of 4, no {B}: v(A) = 1, v(B) = 0, v(AB) = 2/5.
-    # phi_A = 1/2 * 1 + 1/2 * 2/5 = 7/10; phi_B = 1/2 * 0 + 1/2 * (2/5 - 1) = -3/10: B lowers the
-    # rate,
-    # gets 0, and A gets the whole conversion.
-    set_counts = {frozenset("A"): (1, 0), frozenset("AB"): (1, 3)}
+    # {A}: 3 conversions, {A, B}: 1, no {B}: v(A) = 3, v(B) = 0, v(AB) = 4.
+    # phi_A = 1/2 * 3 + 1/2 * (4 - 0) = 7/2, phi_B = 1/2 * 0 + 1/2 * (4 - 3) = 1/2: A 7/8, B 1/8.
+    # (A conversion-rate value would give B a negative value here: 1 of 4 {A, B} journeys convert.)
+    set_counts = {frozenset("A"): (3, 0), frozenset("AB"): (1, 3)}
     values = algo.shapley_coalition_values(["A", "B"], set_counts)
     raw = algo._shapley_from_mask_values(["A", "B"], values)
-    assert raw == {"A": approx(7 / 10), "B": approx(-3 / 10)}
-    assert algo.shapley_path_credits(["A", "B"], set_counts) == {"A": approx(1.0), "B": 0.0}
+    assert raw == {"A": approx(7 / 2), "B": approx(1 / 2)}
+    assert algo.shapley_path_credits(["A", "B"], set_counts) == {
+        "A": approx(7 / 8),
+        "B": approx(1 / 8),
+    }
 
 
 @pytest.mark.parametrize("size", [1, 2, 3, 4, 5])
@@ -243,7 +243,7 @@ def test_shapley_matches_brute_force_on_paths_of_up_to_five_channels(size, seed)
     converted, not_converted = set_counts.get(frozenset(players), (0, 0))
     set_counts[frozenset(players)] = (converted + 1, not_converted)
 
-    value = _conversion_rate_value(set_counts)
+    value = _conversion_count_value(set_counts)
     reference = _brute_force_shapley(players, value)
 
     values = algo.shapley_coalition_values(players, set_counts)
@@ -259,10 +259,11 @@ def test_shapley_matches_brute_force_on_paths_of_up_to_five_channels(size, seed)
     assert algo.shapley_values(players, lambda s: float(value(s))) == {
         player: pytest.approx(float(phi), abs=1e-12) for player, phi in reference.items()
     }
-    # Efficiency: the values add up to v(path); credits are the non-negative values normalised.
-    assert sum(raw.values()) == pytest.approx(float(value(frozenset(players))), abs=1e-12)
-    clipped = {player: max(phi, Fraction(0)) for player, phi in reference.items()}
-    expected = {player: float(phi / sum(clipped.values())) for player, phi in clipped.items()}
+    # Efficiency: the values add up to v(path); none is negative; credits are them over v(path).
+    total = value(frozenset(players))
+    assert sum(raw.values()) == pytest.approx(float(total), abs=1e-12)
+    assert all(phi >= 0 for phi in reference.values())
+    expected = {player: float(phi / total) for player, phi in reference.items()}
     credits = algo.shapley_path_credits(players, set_counts)
     assert credits == {
         player: pytest.approx(share, abs=1e-12) for player, share in expected.items()
@@ -271,9 +272,8 @@ def test_shapley_matches_brute_force_on_paths_of_up_to_five_channels(size, seed)
 
 
 def test_shapley_has_no_channel_cap():
-    # Eight channels on one path: every channel that raises the rate keeps credit (no 4-channel cap
-    # that
-    # drops the early ones, as marketing-attribution-models does).
+    # Eight channels on one path: every channel keeps credit (no 4-channel cap that drops the early
+    # ones, as marketing-attribution-models does).
     channels = [f"C{index}" for index in range(8)]
     set_counts = {frozenset(channels): (5, 0)}
     for channel in channels:
@@ -396,11 +396,10 @@ def _run_model(journeys, non_converting, lookback_days=90):
 
 
 def test_model_hand_computed_credits():
-    # Pipeline: c2 = A > B converts, c1 = B converts; a non-converting person touched A (the two-
-    # channel
-    # chain solved above: Markov shares A 1/3, B 2/3).
-    # Shapley: sets {A, B}: 1 of 1, {B}: 1 of 1, {A}: 0 of 1 -> v(A) = 0, v(B) = 1, v(AB) = 2/3;
-    # phi_A = 1/2 (2/3 - 1) = -1/6 -> 0, phi_B = 1/2 + 1/2 * 2/3 = 5/6 -> 1.
+    # Pipeline: c2 = A > B converts, c1 = B converts; a non-converting person touched A (the
+    # two-channel chain solved above: Markov shares A 1/3, B 2/3).
+    # Shapley: conversions {A, B}: 1, {B}: 1 -> v(A) = 0, v(B) = 1, v(AB) = 2;
+    # phi_A = 1/2 * 0 + 1/2 * (2 - 1) = 1/2, phi_B = 1/2 * 1 + 1/2 * 2 = 3/2: A 1/4, B 3/4.
     credits = _run_model(
         {"c2": ("pipeline", ["A", "B"]), "c1": ("pipeline", ["B"])},
         {"n1": [("A", 0, False)]},
@@ -409,8 +408,8 @@ def test_model_hand_computed_credits():
         ("c2", "c2_t1", "markov"): approx(1 / 3),
         ("c2", "c2_t2", "markov"): approx(2 / 3),
         ("c1", "c1_t1", "markov"): approx(1.0),
-        ("c2", "c2_t1", "shapley"): approx(0.0),
-        ("c2", "c2_t2", "shapley"): approx(1.0),
+        ("c2", "c2_t1", "shapley"): approx(1 / 4),
+        ("c2", "c2_t2", "shapley"): approx(3 / 4),
         ("c1", "c1_t1", "shapley"): approx(1.0),
     }
 

@@ -106,7 +106,11 @@ def markov_removal_effects(paths):
 
 
 def normalise_shares(weights):
-    """Scale non-negative weights to sum to 1; equal shares when they are all zero (or negative)."""
+    """Scale non-negative weights to sum to 1; equal shares when they are all zero.
+
+    Markov removal effects and count-based Shapley values are never negative; a negative weight
+    can only be a floating-point rounding error around 0 and counts as 0.
+    """
     positive = {key: max(value, 0.0) for key, value in weights.items()}
     total = sum(positive.values())
     if total <= 0:
@@ -164,43 +168,37 @@ def shapley_coalition_values(players, set_counts):
     """Coalition values of the path-based game over `players` (a channel set).
 
     `set_counts`: {frozenset of channels: (conversions, non_conversions)} over all journeys. The
-    value of a coalition S is the conversion rate of the journeys whose channel set is a subset of
-    S: sum conversions / sum journeys over those sets (0 when there are none). Subset sums by a zeta
-    transform over the players' bit masks. Returns the list of values indexed by mask (bit i =
-    players[i]).
+    value of a coalition S is the number of conversions of the journeys whose channel set is a
+    subset of S (Zhao et al. 2018): sum over T subset of S of conversions(T). It never decreases as
+    channels join, so every marginal contribution, and every Shapley value, is >= 0. Subset sums by
+    a zeta transform over the players' bit masks. Returns the list of values indexed by mask (bit i
+    = players[i]).
     """
     players = sorted(players)
     size = len(players)
     index = {player: bit for bit, player in enumerate(players)}
     conversions = [0.0] * (1 << size)
-    journeys = [0.0] * (1 << size)
-    for channel_set, (converted, not_converted) in set_counts.items():
+    for channel_set, (converted, _not_converted) in set_counts.items():
         if not channel_set or any(channel not in index for channel in channel_set):
             continue
         mask = 0
         for channel in channel_set:
             mask |= 1 << index[channel]
         conversions[mask] += converted
-        journeys[mask] += converted + not_converted
     for bit in range(size):
         flag = 1 << bit
         for mask in range(1 << size):
             if mask & flag:
                 conversions[mask] += conversions[mask ^ flag]
-                journeys[mask] += journeys[mask ^ flag]
-    return [
-        conversions[mask] / journeys[mask] if journeys[mask] > 0 else 0.0
-        for mask in range(1 << size)
-    ]
+    return conversions
 
 
 def shapley_path_credits(channel_set, set_counts):
     """Credit a conversion's channels with the Shapley values of its path's game, normalised.
 
-    The Shapley values of the game restricted to the channels on its path, divided by their sum
-    v(path) (efficiency), so they add up to 1. A channel whose Shapley value is negative (its
-    presence lowers the conversion rate) gets 0 and the others are renormalised; if none is
-    positive the channels share equally.
+    The Shapley values of the game restricted to the channels on its path add up to v(path)
+    (efficiency) and are never negative, so divided by v(path) they are shares summing to 1. A path
+    that never converted (v = 0, not a conversion's path) gives an equal split.
     """
     players = sorted(set(channel_set))
     values = shapley_coalition_values(players, set_counts)
