@@ -8,38 +8,20 @@ brute-force Shapley reference (every ordering of the players, exact fractions). 
 `dbt` object.
 """
 
-import importlib.util
 import itertools
 import random
 from datetime import datetime, timedelta
 from fractions import Fraction
 from math import factorial
-from pathlib import Path
 
 import pytest
 
 numpy = pytest.importorskip("numpy")
 duckdb = pytest.importorskip("duckdb")
 
-MODEL_FILE = (
-    Path(__file__).resolve().parents[1]
-    / "models"
-    / "intermediate"
-    / "attribution"
-    / "int_touchpoints_attributed_algorithmically.py"
-)
+from attribution_peers import FakeDbt, load_model_module  # noqa: E402
 
-
-def _load_model_module():
-    spec = importlib.util.spec_from_file_location(
-        "int_touchpoints_attributed_algorithmically", MODEL_FILE
-    )
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-algo = _load_model_module()
+algo = load_model_module()
 
 
 def approx(expected):
@@ -286,31 +268,6 @@ def test_shapley_has_no_channel_cap():
 # end
 
 
-class _FakeConfig:
-    def __init__(self, values):
-        self._values = values
-
-    def __call__(self, **kwargs):
-        return None
-
-    def get(self, key, default=None):
-        return None
-
-    def meta_get(self, key, default=None):
-        return self._values.get(key, default)
-
-
-class _FakeDbt:
-    """What the model uses of dbt's `dbt` object: config(), config.meta_get() and ref()."""
-
-    def __init__(self, session, values):
-        self._session = session
-        self.config = _FakeConfig(values)
-
-    def ref(self, name):
-        return self._session.table(name)
-
-
 T0 = datetime(2026, 3, 1)
 
 
@@ -381,7 +338,7 @@ def _world(session, journeys, non_converting):
 def _run_model(journeys, non_converting, lookback_days=90):
     session = duckdb.connect()
     _world(session, journeys, non_converting)
-    relation = algo.model(_FakeDbt(session, {"lookback_days": str(lookback_days)}), session)
+    relation = algo.model(FakeDbt(session, {"lookback_days": str(lookback_days)}), session)
     rows = relation.fetchall()
     columns = [column[0] for column in relation.description]
     assert columns == [

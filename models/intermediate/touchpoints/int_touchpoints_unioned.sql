@@ -522,6 +522,8 @@ final as (
         channel,
         platform,
         case
+            when salesforce_campaign_id is not null
+                then {{ dbt.concat(["'salesforce:'", 'salesforce_campaign_id']) }}
             when platform is not null and utm_campaign is not null
                 then {{ dbt.concat(['platform', "':'", 'lower(utm_campaign)']) }}
         end as campaign_key,
