@@ -7,9 +7,10 @@
       day); touchpoints: by the month they happened in;
     - new leads, MQLs, SQLs, opportunities and customers: people (not deleted) whose lifecycle date falls in
       the month, credited to the channel and campaign of their first touchpoint ever when that touch came no
-      later than the date (people with no touch by then are not counted);
+      later than the date, else to the channel `Unattributed`;
     - attributed pipeline and won revenue: fct_attribution's amounts by the month of the conversion (the
-      opportunity's creation for `pipeline`, its close for `revenue`), not of the touch;
+      opportunity's creation for `pipeline`, its close for `revenue`), not of the touch; conversions with no
+      touch in the lookback window under the channel `Unattributed`, so every model adds up to the total;
     - the measures that do not depend on the model (spend to customers) repeat on every model x conversion
       type row by design: filter to one model and one conversion type before adding them up. -#}
 
@@ -74,7 +75,9 @@ attribution as (
 conversions as (
     select
         conversion_id,
-        converted_at
+        conversion_type,
+        converted_at,
+        amount
     from {{ ref('int_attribution_conversions_listed') }}
 ),
 
@@ -267,10 +270,12 @@ stages_reached as (
     {%- endfor %}
 ),
 
+-- A person with no touch by the stage date counts under the channel `Unattributed`, so that the
+-- month's totals hold everyone.
 stage_facts as (
     select
         cast({{ dbt.date_trunc('month', 'stages_reached.reached_at') }} as date) as month_start_date,
-        first_touches.channel,
+        coalesce(first_touches.channel, 'Unattributed') as channel,
         first_touches.campaign_key,
         0 as spend,
         0 as impressions,
@@ -282,7 +287,7 @@ stage_facts as (
         case when stages_reached.lifecycle_stage = 'opportunity' then 1 else 0 end as new_opportunities,
         case when stages_reached.lifecycle_stage = 'customer' then 1 else 0 end as new_customers
     from stages_reached
-    inner join first_touches
+    left join first_touches
         on
             stages_reached.person_id = first_touches.person_id
             and stages_reached.reached_at >= first_touches.touched_at
@@ -364,10 +369,43 @@ attributed_rows as (
         on attribution.campaign_key = campaign_channels.campaign_key
 ),
 
+-- Conversions with no touch in the lookback window (no row in fct_attribution): their whole amount,
+-- under the channel `Unattributed`, in every model, so each model's amounts add up to the total.
+unattributed_rows as (
+    select
+        cast({{ dbt.date_trunc('month', 'conversions.converted_at') }} as date) as month_start_date,
+        'Unattributed' as channel,
+        cast(null as {{ dbt.type_string() }}) as campaign_key,
+        attribution_models.attribution_model,
+        conversions.conversion_type,
+        0 as spend,
+        0 as impressions,
+        0 as clicks,
+        0 as touchpoints,
+        0 as new_leads,
+        0 as new_mqls,
+        0 as new_sqls,
+        0 as new_opportunities,
+        0 as new_customers,
+        cast(1 as double precision) as attributed_conversions,
+        coalesce(conversions.amount, 0) as attributed_amount
+    from conversions
+    cross join attribution_models
+    where not exists (
+        select 1
+        from attribution
+        where
+            attribution.conversion_id = conversions.conversion_id
+            and attribution.attribution_model = attribution_models.attribution_model
+    )
+),
+
 all_rows as (
     select * from independent_rows
     union all
     select * from attributed_rows
+    union all
+    select * from unattributed_rows
 ),
 
 aggregated as (

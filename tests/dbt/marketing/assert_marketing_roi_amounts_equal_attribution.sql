@@ -1,5 +1,6 @@
-{#- Fails with every attribution model and conversion type whose attributed amount (pipeline or won revenue)
-    or attributed conversions in fct_marketing_roi differ from fct_attribution's totals: amounts to the cent,
+{#- Fails with every attribution model and conversion type whose amounts or conversions in fct_marketing_roi do
+    not add up: the channels other than `Unattributed` must equal fct_attribution's totals, and all channels
+    together must equal every conversion of the type (int_attribution_conversions_listed): amounts to the cent,
     conversions (sums of credits) to 1e-6. Also checks that `pipeline_amount` and `won_revenue` carry the
     amount on their own type's rows. -#}
 
@@ -14,8 +15,16 @@ attribution as (
     from {{ ref('fct_attribution') }}
 ),
 
+conversions as (
+    select
+        conversion_type,
+        amount
+    from {{ ref('int_attribution_conversions_listed') }}
+),
+
 marketing_roi as (
     select
+        channel,
         attribution_model,
         conversion_type,
         attributed_conversions,
@@ -37,12 +46,23 @@ attribution_totals as (
         conversion_type
 ),
 
+conversion_totals as (
+    select
+        conversion_type,
+        count(*) as conversions,
+        coalesce(sum(amount), 0) as amount
+    from conversions
+    group by conversion_type
+),
+
 roi_totals as (
     select
         attribution_model,
         conversion_type,
-        sum(attributed_conversions) as attributed_conversions,
-        sum(attributed_amount) as attributed_amount,
+        sum(case when channel <> 'Unattributed' then attributed_conversions else 0 end) as attributed_conversions,
+        sum(case when channel <> 'Unattributed' then attributed_amount else 0 end) as attributed_amount,
+        sum(attributed_conversions) as all_conversions,
+        sum(attributed_amount) as all_amount,
         coalesce(sum(pipeline_amount), 0) + coalesce(sum(won_revenue), 0) as typed_amount
     from marketing_roi
     group by
@@ -56,10 +76,16 @@ final as (
         attribution_totals.conversion_type,
         attribution_totals.attributed_amount as attribution_amount,
         roi_totals.attributed_amount as roi_amount,
+        conversion_totals.amount as conversion_amount,
+        roi_totals.all_amount as roi_all_amount,
         roi_totals.typed_amount as roi_typed_amount,
         attribution_totals.attributed_conversions as attribution_conversions,
-        roi_totals.attributed_conversions as roi_conversions
+        roi_totals.attributed_conversions as roi_conversions,
+        conversion_totals.conversions,
+        roi_totals.all_conversions as roi_all_conversions
     from attribution_totals
+    inner join conversion_totals
+        on attribution_totals.conversion_type = conversion_totals.conversion_type
     left join roi_totals
         on
             attribution_totals.attribution_model = roi_totals.attribution_model
@@ -67,8 +93,10 @@ final as (
     where
         roi_totals.attribution_model is null
         or abs(attribution_totals.attributed_amount - roi_totals.attributed_amount) >= 0.01
-        or abs(attribution_totals.attributed_amount - roi_totals.typed_amount) >= 0.01
+        or abs(conversion_totals.amount - roi_totals.all_amount) >= 0.01
+        or abs(conversion_totals.amount - roi_totals.typed_amount) >= 0.01
         or abs(attribution_totals.attributed_conversions - roi_totals.attributed_conversions) > 0.000001
+        or abs(conversion_totals.conversions - roi_totals.all_conversions) > 0.000001
 )
 
 select * from final
