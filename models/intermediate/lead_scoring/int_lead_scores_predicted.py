@@ -1,0 +1,258 @@
+"""Predictive lead score: P(a person becomes an opportunity within the horizon of a snapshot).
+
+One row per person of two snapshots of int_lead_score_features_snapshotted, each scored by its own
+logistic regression (scikit-learn, trained inside the build):
+
+- the hold-out snapshot (at var('lead_scoring_cutoff_date')), scored by the `holdout` model trained
+  only on snapshots whose label window ends by the cutoff (`is_labelled_by_cutoff`): what the
+  evaluation (rpt_lead_score_evaluation) measures;
+- the open leads of the as-of snapshot (at var('as_of_date')), scored by the `production` model
+  trained on every labelled snapshot (`is_labelled`: label window ended by the as-of date, the
+  hold-out included).
+
+Features (all from events strictly before the snapshot): log1p of every `*_count` column (signals
+by type, visits by channel and ad platform; totals of other counts left out), log1p of the
+account's employees, and one-hot fit attributes (seniority, company size band, industry, country,
+e-mail type; values seen fewer than MIN_CATEGORY_ROWS times in training pool as `(other)`),
+standardised on the training rows. No feature describes time itself (see the doc block
+`lead_scoring__predictive`). The rules-based scores (fit, engagement, lead score) also get a
+probability, by Platt scaling (a one-feature logistic regression) fitted on the same training rows,
+so their Brier scores and reliability are comparable with the model's.
+
+Explanations: a feature's contribution is its coefficient times its standardised value (the
+contributions and the intercept add up to the log-odds); the one-hot columns of an attribute add up
+to one contribution. The three largest contributions are the top signals.
+
+Deterministic: no sampling, no clock; lbfgs on fixed data. The functions below are plain Python
+(numpy, pandas, scikit-learn) so tests/test_lead_scoring.py loads this file with importlib.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+CATEGORICAL_FEATURES = ("seniority", "company_size_band", "industry", "country_code", "email_type")
+EXTRA_LOG_FEATURES = ("account_employees",)
+# Counts that are sums of other counts (all signals; web visits = visits by channel; paid social =
+# Meta + LinkedIn): left out, so no two features explain the same touches.
+TOTAL_COUNTS = ("signal_count", "web_visit_count", "paid_social_visit_count")
+MIN_CATEGORY_ROWS = 20
+OTHER = "(other)"
+TOP_SIGNALS = 3
+RULE_SCORES = ("lead_score", "fit_score", "engagement_score")
+
+
+def numeric_feature_columns(columns: list[str]) -> list[str]:
+    """Return the numeric features: `*_count` columns but TOTAL_COUNTS, then EXTRA_LOG_FEATURES."""
+    counts = [
+        column for column in columns if column.endswith("_count") and column not in TOTAL_COUNTS
+    ]
+    return counts + [column for column in EXTRA_LOG_FEATURES if column in columns]
+
+
+def category_levels(train: pd.DataFrame, min_rows: int = MIN_CATEGORY_ROWS) -> dict:
+    """Map each categorical feature to its levels: values with at least `min_rows` training rows.
+
+    Levels are sorted; a missing value is the level `(missing)` when frequent enough.
+    """
+    levels = {}
+    for column in CATEGORICAL_FEATURES:
+        values = train[column].fillna("(missing)").astype(str).str.lower()
+        counts = values.value_counts()
+        levels[column] = sorted(counts[counts >= min_rows].index.tolist())
+    return levels
+
+
+def design_matrix(frame: pd.DataFrame, numeric: list[str], levels: dict) -> tuple:
+    """Build the raw feature matrix and the group (explanation name) of each of its columns.
+
+    Numeric features are log1p'd (negative values clipped to 0); each categorical feature becomes
+    one indicator per level plus one for `(other)`. Returns (matrix, column names, groups).
+    """
+    blocks = []
+    names = []
+    groups = []
+    for column in numeric:
+        values = frame[column].astype(float).fillna(0.0).clip(lower=0.0).to_numpy()
+        blocks.append(np.log1p(values))
+        names.append(column)
+        groups.append(column)
+    for column in CATEGORICAL_FEATURES:
+        values = frame[column].fillna("(missing)").astype(str).str.lower().to_numpy()
+        known = np.zeros(len(frame), dtype=bool)
+        for level in levels[column]:
+            indicator = values == level
+            known |= indicator
+            blocks.append(indicator.astype(float))
+            names.append(f"{column}={level}")
+            groups.append(column)
+        blocks.append((~known).astype(float))
+        names.append(f"{column}={OTHER}")
+        groups.append(column)
+    matrix = np.column_stack(blocks) if blocks else np.zeros((len(frame), 0))
+    return matrix, names, groups
+
+
+def fit_model(train: pd.DataFrame, numeric: list[str], regularisation: float = 1.0) -> dict:
+    """Fit the standardised logistic regression on the labelled training rows.
+
+    Returns a dict with the levels, the standardisation (mean, scale; constant columns get scale
+    1), the coefficients and intercept, and the training size.
+    """
+    from sklearn.linear_model import LogisticRegression
+
+    labels = train["became_opportunity_within_horizon"].astype(bool).to_numpy()
+    levels = category_levels(train)
+    matrix, names, groups = design_matrix(train, numeric, levels)
+    mean = matrix.mean(axis=0)
+    scale = matrix.std(axis=0)
+    scale[scale == 0] = 1.0
+    standardised = (matrix - mean) / scale
+    if labels.all() or not labels.any():
+        coefficients = np.zeros(matrix.shape[1])
+        rate = min(max(labels.mean() if len(labels) else 0.5, 1e-6), 1 - 1e-6)
+        intercept = math.log(rate / (1 - rate))
+    else:
+        regression = LogisticRegression(C=regularisation, max_iter=1000)
+        regression.fit(standardised, labels)
+        coefficients = regression.coef_[0]
+        intercept = float(regression.intercept_[0])
+    return {
+        "numeric": list(numeric),
+        "levels": levels,
+        "names": names,
+        "groups": groups,
+        "mean": mean,
+        "scale": scale,
+        "coefficients": coefficients,
+        "intercept": intercept,
+        "rows": len(train),
+        "positives": int(labels.sum()),
+    }
+
+
+def group_labels(group: str, frame: pd.DataFrame) -> np.ndarray:
+    """Name a contribution group for each row: `seniority: vp` for a category, else the column."""
+    if group in CATEGORICAL_FEATURES:
+        values = frame[group].fillna("(missing)").astype(str).str.lower().to_numpy()
+        return np.array([f"{group}: {value}" for value in values], dtype=object)
+    return np.full(len(frame), group, dtype=object)
+
+
+def predict(model: dict, frame: pd.DataFrame) -> pd.DataFrame:
+    """Score `frame`: probability and the TOP_SIGNALS largest contributions to the log-odds.
+
+    Returns a frame aligned with `frame` with `predictive_probability`, `predictive_log_odds` and
+    `top_predictive_signal_<n>` / `top_predictive_signal_<n>_contribution` for n = 1..TOP_SIGNALS
+    (ties by group name; null when there are fewer groups).
+    """
+    matrix, _, _ = design_matrix(frame, model["numeric"], model["levels"])
+    standardised = (matrix - model["mean"]) / model["scale"]
+    contributions = standardised * model["coefficients"]
+    log_odds = model["intercept"] + contributions.sum(axis=1)
+    groups = model["groups"]
+    group_names = list(dict.fromkeys(groups))
+    grouped = np.column_stack(
+        [
+            contributions[:, [i for i, g in enumerate(groups) if g == name]].sum(axis=1)
+            for name in group_names
+        ]
+    )
+    result = pd.DataFrame(index=frame.index)
+    result["predictive_log_odds"] = log_odds
+    result["predictive_probability"] = 1.0 / (1.0 + np.exp(-log_odds))
+    # Largest contribution first; ties by the group's name (stable order of a sorted list).
+    alphabetical = np.argsort(np.array(group_names), kind="stable")
+    order = alphabetical[np.argsort(-grouped[:, alphabetical], axis=1, kind="stable")]
+    labels = np.column_stack([group_labels(name, frame) for name in group_names])
+    positions = np.arange(len(frame))
+    for rank in range(TOP_SIGNALS):
+        if rank < len(group_names):
+            result[f"top_predictive_signal_{rank + 1}"] = labels[positions, order[:, rank]]
+            result[f"top_predictive_signal_{rank + 1}_contribution"] = grouped[
+                positions, order[:, rank]
+            ]
+        else:
+            result[f"top_predictive_signal_{rank + 1}"] = None
+            result[f"top_predictive_signal_{rank + 1}_contribution"] = np.nan
+    return result
+
+
+def platt_scaling(scores: np.ndarray, labels: np.ndarray) -> tuple[float, float]:
+    """Fit P(label) = sigmoid(a + b * score) (an unregularised one-feature logistic regression).
+
+    Returns (a, b); (log-odds of the base rate, 0) when the labels are all equal.
+    """
+    from sklearn.linear_model import LogisticRegression
+
+    labels = labels.astype(bool)
+    if labels.all() or not labels.any():
+        rate = min(max(labels.mean() if len(labels) else 0.5, 1e-6), 1 - 1e-6)
+        return math.log(rate / (1 - rate)), 0.0
+    regression = LogisticRegression(C=1e6, max_iter=1000)
+    regression.fit((scores.astype(float) / 100.0).reshape(-1, 1), labels)
+    return float(regression.intercept_[0]), float(regression.coef_[0][0]) / 100.0
+
+
+def score_snapshot(
+    features: pd.DataFrame, train_mask: pd.Series, score_mask: pd.Series, model_name: str
+) -> pd.DataFrame:
+    """Train on the rows of `train_mask`, score the rows of `score_mask` (one output row each)."""
+    numeric = numeric_feature_columns(list(features.columns))
+    train = features[train_mask]
+    target = features[score_mask]
+    model = fit_model(train, numeric)
+    scored = predict(model, target)
+    labels = train["became_opportunity_within_horizon"].astype(bool).to_numpy()
+    for score in RULE_SCORES:
+        intercept, slope = platt_scaling(train[score].to_numpy(), labels)
+        log_odds = intercept + slope * target[score].astype(float).to_numpy()
+        scored[f"{score}_probability"] = 1.0 / (1.0 + np.exp(-log_odds))
+    out = pd.DataFrame(
+        {
+            "person_id": target["person_id"].to_numpy(),
+            "snapshot_date": target["snapshot_date"].to_numpy(),
+            "model_name": model_name,
+        }
+    )
+    for column in scored.columns:
+        out[column] = scored[column].to_numpy()
+    out["training_snapshots"] = int(train["snapshot_date"].nunique())
+    out["training_rows"] = model["rows"]
+    out["training_positives"] = model["positives"]
+    return out
+
+
+def score_all(features: pd.DataFrame) -> pd.DataFrame:
+    """Score the hold-out with the `holdout` model, the as-of open leads with `production`."""
+    features = features.sort_values(["snapshot_date", "person_id"]).reset_index(drop=True)
+    holdout = score_snapshot(
+        features,
+        features["is_labelled_by_cutoff"].astype(bool),
+        features["is_holdout"].astype(bool),
+        "holdout",
+    )
+    production = score_snapshot(
+        features,
+        features["is_labelled"].astype(bool),
+        features["is_as_of"].astype(bool) & features["is_open_lead"].astype(bool),
+        "production",
+    )
+    return pd.concat([holdout, production], ignore_index=True)
+
+
+def model(dbt, session):
+    """Read the snapshot features and the rules-based scores, train, score, return a DataFrame."""
+    dbt.config(materialized="table")
+    features = dbt.ref("int_lead_score_features_snapshotted").df()
+    rules = dbt.ref("int_lead_scores_calculated").df()
+    joined = features.merge(
+        rules[["person_id", "snapshot_date", *RULE_SCORES]],
+        on=["person_id", "snapshot_date"],
+        how="inner",
+        validate="one_to_one",
+    )
+    return score_all(joined)
