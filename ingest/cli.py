@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -25,7 +28,7 @@ from rich.progress import (
 from rich.table import Table
 from rich.text import Text
 
-from ingest import project, sources
+from ingest import alerts, project, publish, runs, sources
 
 app = typer.Typer(
     name="gtm",
@@ -38,7 +41,10 @@ app = typer.Typer(
 console = Console(highlight=False)
 err_console = Console(stderr=True, highlight=False, soft_wrap=True)
 
-REPORT_FILE = Path("target") / "gtm_run_report.json"
+REPORT_FILE = "gtm_run_report.json"
+"""The latest run's report, written into dbt's target folder."""
+LOCK_HELD_EXIT = 75
+"""Exit status when another gtm process holds the warehouse (EX_TEMPFAIL: try again later)."""
 
 
 class GtmError(Exception):
@@ -83,6 +89,28 @@ def _display(path: Path) -> str:
         return str(path.resolve().relative_to(Path.cwd().resolve()))
     except ValueError:
         return str(path)
+
+
+def _target_dir(root: Path) -> Path:
+    """Dbt's target folder: `$DBT_TARGET_PATH` (from cwd) or `<root>/target`."""
+    configured = os.environ.get("DBT_TARGET_PATH")
+    return Path(configured).expanduser().resolve() if configured else root / "target"
+
+
+@contextmanager
+def _warehouse_lock(root: Path, command: str) -> Iterator[Path]:
+    """Hold the warehouse's run lock for a command; refuse at once if another process has it."""
+    path = project.prepare_environment(root)
+    lock = runs.RunLock(path, command)
+    try:
+        lock.acquire()
+    except runs.LockHeld as exc:
+        _error_line(str(exc))
+        raise typer.Exit(code=LOCK_HELD_EXIT) from None
+    try:
+        yield path
+    finally:
+        lock.release()
 
 
 def _generator() -> Any:
@@ -195,8 +223,48 @@ def _resolve_sources(names: Sequence[str]) -> list[sources.SourceSpec]:
     return [sources.SOURCES[name] for name in chosen]
 
 
-def _run_ingest(root: Path, names: Sequence[str], world_dir: Path | None) -> dict[str, Any]:
-    """Call `load` for each requested source; return per-source results for the report."""
+def _load_one(spec: sources.SourceSpec, context: sources.IngestContext) -> dict[str, Any]:
+    """Load one source; return its result for the report (an exception is kept, not raised)."""
+    console.print(f"Loading {spec.name} ...")
+    started_at = datetime.now(UTC).isoformat()
+    started = time.perf_counter()
+    try:
+        if spec.load is None:
+            raise GtmError(f"source {spec.name!r} has no loader yet")
+        loaded = spec.load(context)
+    except Exception as exc:
+        seconds = time.perf_counter() - started
+        console.print(f"Failed {spec.name} after {seconds:.1f} s.")
+        return {
+            "status": "failed",
+            "started_at": started_at,
+            "finished_at": datetime.now(UTC).isoformat(),
+            "seconds": round(seconds, 3),
+            "error": _one_line(exc),
+            "exception": exc,
+        }
+    seconds = time.perf_counter() - started
+    console.print(f"Loaded {spec.name} in {seconds:.1f} s.")
+    rows = getattr(loaded, "rows", loaded if isinstance(loaded, dict) else None)
+    return {
+        "status": "loaded",
+        "started_at": started_at,
+        "finished_at": datetime.now(UTC).isoformat(),
+        "seconds": round(seconds, 3),
+        "tables": dict(rows or {}),
+        "finished_pending": bool(getattr(loaded, "finished_pending", False)),
+    }
+
+
+def _run_ingest(
+    root: Path, names: Sequence[str], world_dir: Path | None, *, keep_going: bool = False
+) -> dict[str, Any]:
+    """Load the requested sources concurrently; return per-source results for the report.
+
+    Each source has its own dlt pipeline and raw schema, so they load side by side. With
+    `keep_going` a failed source is reported (status `failed`, `error`) while the others finish;
+    without it the first failure is raised once every source has stopped.
+    """
     specs = _resolve_sources(names)
     if not specs:
         console.print("No sources are configured yet: nothing to ingest.")
@@ -204,24 +272,22 @@ def _run_ingest(root: Path, names: Sequence[str], world_dir: Path | None) -> dic
     context = sources.IngestContext(
         root=root, duckdb_path=project.prepare_environment(root), world_dir=world_dir
     )
-    results: dict[str, Any] = {}
-    for spec in specs:
-        if spec.load is None:
-            raise GtmError(f"source {spec.name!r} has no loader yet")
-        console.print(f"Loading {spec.name} ...")
-        started = time.perf_counter()
-        loaded = spec.load(context)
-        seconds = time.perf_counter() - started
-        results[spec.name] = {
-            "seconds": round(seconds, 3),
-            "tables": getattr(loaded, "rows", loaded if isinstance(loaded, dict) else None),
-        }
-        console.print(f"Loaded {spec.name} in {seconds:.1f} s.")
+    with ThreadPoolExecutor(max_workers=len(specs), thread_name_prefix="ingest") as pool:
+        futures = {spec.name: pool.submit(_load_one, spec, context) for spec in specs}
+        results = {name: future.result() for name, future in futures.items()}
+    for result in results.values():
+        exc = result.pop("exception", None)
+        if exc is not None and not keep_going:
+            raise exc
     return results
 
 
 # --------------------------------------------------------------------------------------------------
 # dbt
+
+
+_BAD = frozenset({"error", "fail", "runtime error"})
+"""dbt statuses that count as failures."""
 
 
 @dataclass
@@ -231,6 +297,8 @@ class DbtSummary:
     success: bool
     counts: dict[str, dict[str, int]] = field(default_factory=dict)
     seconds: float = 0.0
+    failed: list[dict[str, Any]] = field(default_factory=list)
+    """The nodes that errored or failed: unique_id, status, message, failing rows."""
 
     def describe(self) -> str:
         """One line per resource type, e.g. `model: 3 success`."""
@@ -244,8 +312,29 @@ class DbtSummary:
 
     def failures(self) -> int:
         """How many nodes errored or failed."""
-        bad = {"error", "fail", "runtime error"}
-        return sum(n for s in self.counts.values() for status, n in s.items() if status in bad)
+        return sum(n for s in self.counts.values() for status, n in s.items() if status in _BAD)
+
+
+def _read_run_results(path: Path) -> tuple[dict[str, dict[str, int]], list[dict[str, Any]]]:
+    """Return counts by resource type and status, and the failing nodes, from run_results.json."""
+    counter: Counter[tuple[str, str]] = Counter()
+    failed: list[dict[str, Any]] = []
+    for result in json.loads(path.read_text(encoding="utf-8"))["results"]:
+        resource = result["unique_id"].split(".", 1)[0]
+        counter[(resource, result["status"])] += 1
+        if result["status"] in _BAD:
+            failed.append(
+                {
+                    "unique_id": result["unique_id"],
+                    "status": result["status"],
+                    "message": " ".join(str(result.get("message") or "").split()),
+                    "failures": result.get("failures"),
+                }
+            )
+    counts: dict[str, dict[str, int]] = {}
+    for (resource, status), n in counter.items():
+        counts.setdefault(resource, {})[status] = n
+    return counts, failed
 
 
 def _summarise(result: Any) -> dict[str, dict[str, int]]:
@@ -280,11 +369,18 @@ def _release_duckdb() -> None:
 
 
 def run_dbt_build(root: Path, select: Sequence[str] = ()) -> DbtSummary:
-    """Run `dbt build` in-process against the project at `root`; return what it did."""
+    """Run `dbt build` in-process against the project at `root`; return what it did.
+
+    Counts and failing nodes come from the run_results.json this build writes.
+    """
     project.prepare_environment(root)
     from dbt.cli.main import dbtRunner
 
+    target = _target_dir(root)
+    results_file = target / "run_results.json"
+    results_file.unlink(missing_ok=True)
     args = ["build", "--project-dir", str(root), "--profiles-dir", str(root)]
+    args += ["--target-path", str(target)]
     if select:
         args += ["--select", *select]
     started = time.perf_counter()
@@ -295,7 +391,11 @@ def run_dbt_build(root: Path, select: Sequence[str] = ()) -> DbtSummary:
     seconds = time.perf_counter() - started
     if outcome.exception is not None:
         raise GtmError(f"dbt build could not run: {outcome.exception}")
-    return DbtSummary(bool(outcome.success), _summarise(outcome.result), seconds)
+    if results_file.exists():
+        counts, failed = _read_run_results(results_file)
+    else:
+        counts, failed = _summarise(outcome.result), []
+    return DbtSummary(bool(outcome.success), counts, seconds, failed)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -400,9 +500,10 @@ def ingest_command(
         typer.Option("--world", help="Load from the local demo servers for this world folder."),
     ] = None,
 ) -> None:
-    """Load source systems into DuckDB with dlt."""
+    """Load source systems into DuckDB with dlt (several sources load concurrently)."""
     root = _root()
-    _run_ingest(root, names or [], world)
+    with _warehouse_lock(root, "gtm ingest"):
+        _run_ingest(root, names or [], world)
 
 
 @app.command("build")
@@ -414,7 +515,8 @@ def build_command(
 ) -> None:
     """Run `dbt build` (models, seeds and data tests) into the DuckDB warehouse."""
     root = _root()
-    summary = run_dbt_build(root, select or [])
+    with _warehouse_lock(root, "gtm build"):
+        summary = run_dbt_build(root, select or [])
     console.print(summary.describe())
     if not summary.success:
         _error_line(f"dbt build failed: {summary.failures()} failing node(s), see the log above")
@@ -422,48 +524,274 @@ def build_command(
 
 
 @app.command("run")
-def run_command(scale: ScaleOption = None, seed: SeedOption = None) -> None:
-    """Generate the demo world if needed, ingest every source, build, and summarise."""
-    root = _root()
-    world_dir = root / project.DEFAULT_WORLD_DIR
-    stages: list[dict[str, Any]] = []
-    report: dict[str, Any] = {"started_at": datetime.now().astimezone().isoformat()}
+def run_command(
+    scale: ScaleOption = None,
+    seed: SeedOption = None,
+    world: Annotated[
+        Path | None, typer.Option("--world", help="Demo world folder (default: .gtm/world).")
+    ] = None,
+    live: Annotated[
+        bool,
+        typer.Option(
+            "--live", help="Ingest from the real APIs with your credentials, not the demo."
+        ),
+    ] = False,
+    due: Annotated[
+        bool,
+        typer.Option(
+            "--due", help="Only ingest the sources whose cadence ([gtm.schedule]) is due."
+        ),
+    ] = False,
+    select: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--select", "-s", help="dbt node selection for the build; repeat for several."
+        ),
+    ] = None,
+) -> None:
+    """Ingest every source, build, test, publish the marts for BI, report and alert.
 
-    world = _ensure_world(world_dir, scale, seed)
-    stages.append({"stage": "generate", "seconds": round(world.seconds, 3)})
-    report["world"] = {
-        "path": str(world_dir),
-        "generated": world.generated,
-        **{k: world.manifest.get(k) for k in ("seed", "scale", "as_of", "rows_total", "tables")},
+    One run at a time per warehouse: a second one refuses at once (exit status 75). The report is
+    printed, written to target/gtm_run_report.json and appended to ops.run_history.
+    """
+    if live and world is not None:
+        raise GtmError("--live loads from the real APIs; it cannot be combined with --world")
+    root = _root()
+    with _warehouse_lock(root, "gtm run") as warehouse:
+        report = _execute_run(
+            root,
+            warehouse,
+            world_dir=None if live else (world or root / project.DEFAULT_WORLD_DIR),
+            scale=scale,
+            seed=seed,
+            due=due,
+            select=select or [],
+        )
+    if report["status"] == "failed":
+        failing = len(report["dbt"].get("failures", [])) if report.get("dbt") else 0
+        what = [f"{len(report['errors'])} error(s)"] if report["errors"] else []
+        what += [f"{failing} failing dbt node(s)"] if failing else []
+        what = what or ["the build did not succeed"]
+        _error_line(f"run failed: {', '.join(what)}; see the report above")
+        raise typer.Exit(code=1)
+
+
+def _execute_run(
+    root: Path,
+    warehouse: Path,
+    *,
+    world_dir: Path | None,
+    scale: float | None,
+    seed: int | None,
+    due: bool,
+    select: Sequence[str],
+) -> dict[str, Any]:
+    """Do one run under the lock and return its report (also written, stored and alerted on)."""
+    settings = runs.load_settings(sorted(sources.SOURCES))
+    started_at = datetime.now(UTC)
+    report: dict[str, Any] = {
+        "run_id": f"{started_at:%Y%m%dT%H%M%SZ}-{os.getpid()}",
+        "started_at": started_at.isoformat(),
+        "mode": "live" if world_dir is None else "demo",
+        "warehouse": str(warehouse),
+        "stages": [],
+        "ingest": {},
+        "errors": [],
+        "schema_changes": [],
+        "anomalies": [],
     }
+    stages: list[dict[str, Any]] = report["stages"]
+    world: WorldResult | None = None
+    if world_dir is not None:
+        world = _ensure_world(world_dir, scale, seed)
+        stages.append({"stage": "generate", "seconds": round(world.seconds, 3)})
+        report["world"] = {
+            "path": str(world_dir),
+            "generated": world.generated,
+            **{
+                k: world.manifest.get(k) for k in ("seed", "scale", "as_of", "rows_total", "tables")
+            },
+        }
+
+    history = runs.read_history(warehouse)
+    names = [spec.name for spec in _resolve_sources(settings.sources)]
+    if due:
+        decisions = runs.due_sources(names, history, settings, started_at)
+        for name, decision in decisions.items():
+            if decision != "due":
+                report["ingest"][name] = {"status": "skipped", "reason": decision}
+        names = [name for name, decision in decisions.items() if decision == "due"]
+        if not names:
+            console.print("No source is due: nothing to ingest or build.")
+            report |= {"status": "skipped", "finished_at": datetime.now(UTC).isoformat()}
+            _print_run(report, world)
+            return report
 
     started = time.perf_counter()
-    report["ingest"] = _run_ingest(root, [], world_dir)
+    before = runs.snapshot_raw(warehouse)
+    loaded = _run_ingest(root, names, world_dir, keep_going=True)
+    after = runs.snapshot_raw(warehouse)
+    for name, result in loaded.items():
+        if result["status"] == "loaded":
+            result["tables"] = runs.table_rows(name, result["tables"], before, after)
+        else:
+            report["errors"].append({"stage": "ingest", "source": name, "message": result["error"]})
+        report["ingest"][name] = result
     stages.append({"stage": "ingest", "seconds": round(time.perf_counter() - started, 3)})
+    report["schema_changes"] = runs.schema_changes(before, after)
+    report["anomalies"] = runs.anomalies(report["ingest"], history, settings)
 
-    summary = run_dbt_build(root)
-    stages.append({"stage": "build", "seconds": round(summary.seconds, 3)})
-    report["dbt"] = {"success": summary.success, "counts": summary.counts}
-    report["stages"] = stages
-    report["warehouse"] = str(project.duckdb_path(root))
+    summary: DbtSummary | None = None
+    try:
+        summary = run_dbt_build(root, select)
+    except GtmError as exc:
+        report["errors"].append({"stage": "build", "message": str(exc)})
+    if summary is not None:
+        stages.append({"stage": "build", "seconds": round(summary.seconds, 3)})
+        report["dbt"] = {
+            "success": summary.success,
+            "counts": summary.counts,
+            "failures": summary.failed,
+        }
+    report["publish"] = _publish(root, warehouse, report, summary, settings, stages)
+    report["status"] = (
+        "failed" if report["errors"] or not report["publish"]["tested"] else "success"
+    )
+    report["finished_at"] = datetime.now(UTC).isoformat()
+    report["alert"] = alerts.send_alert(report, settings.webhook_url)
 
-    report_path = root / REPORT_FILE
+    report_path = _target_dir(root) / REPORT_FILE
     report_path.parent.mkdir(parents=True, exist_ok=True)
     report_path.write_text(json.dumps(report, indent=2, default=str) + "\n", encoding="utf-8")
+    try:
+        runs.append_history(warehouse, report)
+    except Exception as exc:  # the run's work is done; say so rather than hide the report
+        _error_line(f"could not append to {runs.HISTORY_TABLE}: {_one_line(exc)}")
+    _print_run(report, world)
+    console.print(f"Report: {_display(report_path)}")
+    return report
 
+
+def _publish(
+    root: Path,
+    warehouse: Path,
+    report: dict[str, Any],
+    summary: DbtSummary | None,
+    settings: runs.RunSettings,
+    stages: list[dict[str, Any]],
+) -> dict[str, Any]:
+    """Publish the marts for BI when the build passed every test; else keep the last publish."""
+    target = publish.publish_path(warehouse, settings.publish_path, root)
+    tested = summary is not None and summary.success and not summary.failed
+    outcome: dict[str, Any] = {"path": str(target), "tested": tested, "published": False}
+    if not tested:
+        outcome["reason"] = (
+            "the build did not run" if summary is None else "the build has failing nodes"
+        )
+        outcome["kept"] = publish.read_published(target)
+        return outcome
+    started = time.perf_counter()
+    try:
+        done = publish.publish_marts(warehouse, target, report["run_id"])
+    except (_duckdb_error(), OSError, ValueError) as exc:
+        report["errors"].append({"stage": "publish", "message": _one_line(exc)})
+        outcome["reason"] = "publishing failed"
+        outcome["kept"] = publish.read_published(target)
+        return outcome
+    stages.append({"stage": "publish", "seconds": round(time.perf_counter() - started, 3)})
+    return outcome | {
+        "published": True,
+        "published_at": done.published_at,
+        "tables": done.tables,
+    }
+
+
+def _duckdb_error() -> type[Exception]:
+    """Return DuckDB's base exception class (imported lazily)."""
+    import duckdb
+
+    return duckdb.Error
+
+
+def _print_run(report: dict[str, Any], world: WorldResult | None) -> None:
+    """Print a run's report: loads, stages, tests, schema changes, anomalies, publish, alert."""
+    if world is not None and world.generated:
+        console.print(_world_table(world.manifest))
+    loads = Table(title="Loaded", show_footer=True)
+    totals = Counter[str]()
+    rows = []
+    skipped: list[str] = []
+    for name, result in sorted(report["ingest"].items()):
+        if result["status"] == "skipped":
+            skipped.append(f"Skipped {name}: {result['reason']}")
+        if result["status"] != "loaded":
+            continue
+        for table, counts in sorted(result["tables"].items()):
+            totals.update(counts)
+            rows.append(
+                (
+                    name,
+                    table,
+                    f"{counts['extracted']:,}",
+                    f"{counts['loaded']:,}",
+                    f"{counts['rows_in_raw']:,}",
+                )
+            )
+    loads.add_column("source", footer="total")
+    loads.add_column("table")
+    loads.add_column("extracted", justify="right", footer=f"{totals['extracted']:,}")
+    loads.add_column("new rows", justify="right", footer=f"{totals['loaded']:,}")
+    loads.add_column("rows in raw", justify="right", footer=f"{totals['rows_in_raw']:,}")
+    for row in rows:
+        loads.add_row(*row)
+    if rows:
+        console.print(loads)
+    for line in skipped:
+        console.print(line, soft_wrap=True)
     timing = Table(title="Stages")
     timing.add_column("stage")
     timing.add_column("seconds", justify="right")
-    for stage in stages:
+    for stage in report["stages"]:
         timing.add_row(stage["stage"], f"{stage['seconds']:.1f}")
-    console.print(_world_table(world.manifest))
     console.print(timing)
-    console.print(summary.describe())
-    console.print(f"Warehouse: {_display(Path(report['warehouse']))}")
-    console.print(f"Report: {_display(report_path)}")
-    if not summary.success:
-        _error_line(f"dbt build failed: {summary.failures()} failing node(s), see the log above")
-        raise typer.Exit(code=1)
+    for error in report["errors"]:
+        where = f"{error['stage']} {error.get('source', '')}".strip()
+        console.print(Text(f"Error in {where}: {error['message']}", style="red"), soft_wrap=True)
+    if "dbt" in report:
+        dbt = report["dbt"]
+        console.print(DbtSummary(dbt["success"], dbt["counts"]).describe())
+        for failure in dbt["failures"]:
+            line = f"{failure['status']}: {failure['unique_id']} {failure['message']}"
+            console.print(Text(line, "red"), soft_wrap=True)
+    for change in report["schema_changes"]:
+        console.print(f"Schema change: {alerts.describe_change(change)}", soft_wrap=True)
+    for anomaly in report["anomalies"]:
+        console.print(f"Anomaly: {alerts.describe_anomaly(anomaly)}", soft_wrap=True)
+    if report["status"] == "skipped":
+        return
+    outcome = report["publish"]
+    if outcome["published"]:
+        console.print(
+            f"Published {len(outcome['tables'])} mart tables for BI: "
+            f"{_display(Path(outcome['path']))}",
+            soft_wrap=True,
+        )
+    else:
+        kept = outcome.get("kept")
+        keeps = (
+            f"BI keeps the publish of run {kept['run_id']} ({kept['published_at']})"
+            if kept
+            else "nothing has been published yet"
+        )
+        message = f"Not published ({outcome['reason']}): {keeps}."
+        console.print(Text(message, style="yellow"), soft_wrap=True)
+    alert = report["alert"]
+    if alert["sent"]:
+        console.print(f"Alert sent: {', '.join(alert['kinds'])}.")
+    elif alert["kinds"]:
+        kinds = ", ".join(alert["kinds"])
+        console.print(f"Alert not sent ({alert['reason']}): {kinds}.", soft_wrap=True)
+    console.print(f"Warehouse: {_display(Path(report['warehouse']))} (run {report['run_id']})")
 
 
 # --------------------------------------------------------------------------------------------------

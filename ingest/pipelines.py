@@ -8,14 +8,20 @@ loads Parquet (Arrow tables pass straight through), never dlt's row-by-row defau
 
 from __future__ import annotations
 
-import shutil
+import contextlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import dlt
-import duckdb
 from dlt.pipeline.exceptions import PipelineStepFailed
+
+# dlt imports pandas lazily, the first time it checks an item's type. Sources extract in several
+# threads (and several sources at once), and a module imported by two threads at the same moment
+# can be handed half-initialised to one of them ("partially initialized module 'pandas'"). When
+# pandas is installed, import it once here, before any thread starts.
+with contextlib.suppress(ImportError):
+    import pandas  # noqa: F401
 
 from ingest.http import SourceError
 from ingest.sources import IngestContext
@@ -42,19 +48,22 @@ def dataset_name(source: str) -> str:
     return f"raw_{source}"
 
 
-def _warehouse_has_state(duckdb_path: Path, dataset: str) -> bool:
-    if not duckdb_path.exists():
+def _warehouse_has_state(pipeline: dlt.Pipeline) -> bool:
+    """Whether the warehouse holds this pipeline's state table.
+
+    Asked through dlt's own connection: sources load concurrently in one process, and DuckDB
+    refuses a read-only connection to a file this process already has open for writing.
+    """
+    destination = pipeline.destination_client()
+    if not Path(destination.config.credentials.database).exists():
         return False
-    con = duckdb.connect(str(duckdb_path), read_only=True)
-    try:
-        found = con.execute(
+    with pipeline.sql_client() as client:
+        found = client.execute_sql(
             "select count(*) from information_schema.tables "
-            "where table_schema = ? and table_name = '_dlt_pipeline_state'",
-            [dataset],
-        ).fetchone()
-        return bool(found and found[0])
-    finally:
-        con.close()
+            "where table_schema = %s and table_name = '_dlt_pipeline_state'",
+            pipeline.dataset_name,
+        )
+    return bool(found and found[0][0])
 
 
 def make_pipeline(name: str, duckdb_path: Path) -> dlt.Pipeline:
@@ -63,16 +72,15 @@ def make_pipeline(name: str, duckdb_path: Path) -> dlt.Pipeline:
     If the warehouse has no state for this source (a new or deleted file), the local working
     folder is wiped first, so stale cursors can never skip data the warehouse does not hold.
     """
-    folder = pipelines_dir(duckdb_path)
-    dataset = dataset_name(name)
-    if not _warehouse_has_state(duckdb_path, dataset):
-        shutil.rmtree(folder / f"gtm_{name}", ignore_errors=True)
-    return dlt.pipeline(
+    pipeline = dlt.pipeline(
         pipeline_name=f"gtm_{name}",
-        pipelines_dir=str(folder),
+        pipelines_dir=str(pipelines_dir(duckdb_path)),
         destination=dlt.destinations.duckdb(str(duckdb_path)),
-        dataset_name=dataset,
+        dataset_name=dataset_name(name),
     )
+    if not _warehouse_has_state(pipeline):
+        pipeline = pipeline.drop()
+    return pipeline
 
 
 def _row_counts(pipeline: dlt.Pipeline) -> dict[str, int]:

@@ -189,12 +189,22 @@ def test_run_writes_report(scratch_project, fake_generator, monkeypatch):
         return {"things": 3}
 
     monkeypatch.setattr(sources, "SOURCES", {"fake": sources.SourceSpec("fake", None, fake_load)})
+    monkeypatch.setenv("GTM__ALERTS__WEBHOOK_URL", "")
     result = runner.invoke(cli.app, ["run"])
     assert result.exit_code == 0, result.output
     report = json.loads((scratch_project / "target" / "gtm_run_report.json").read_text())
-    assert [stage["stage"] for stage in report["stages"]] == ["generate", "ingest", "build"]
+    assert [stage["stage"] for stage in report["stages"]] == [
+        "generate",
+        "ingest",
+        "build",
+        "publish",
+    ]
     assert report["world"]["tables"] == {"salesforce/account": 2, "hubspot/contacts": 3}
-    assert report["dbt"] == {"success": True, "counts": {"model": {"success": 1}}}
+    assert report["dbt"] == {"success": True, "counts": {"model": {"success": 1}}, "failures": []}
+    # extracted is what the loader said; loaded and rows_in_raw are measured in the warehouse
+    assert report["ingest"]["fake"]["tables"] == {
+        "things": {"extracted": 3, "loaded": 0, "rows_in_raw": 0}
+    }
     assert seen == [scratch_project / ".gtm" / "world"]
 
 
