@@ -235,24 +235,25 @@ converted_people as (
         on conversions.opportunity_id = bridged.opportunity_id
 ),
 
--- Every person's path: their touches within the lookback window before their last touch.
-person_touches as (
+-- Every person's path: their touches within the lookback window before their last touch (a join to
+-- each person's last touch costs less than a window over every touch).
+last_touches as (
     select
         person_id,
-        touchpoint_id,
-        touched_at,
-        channel,
-        max(touched_at) over (partition by person_id) as last_touched_at
+        max(touched_at) as last_touched_at
     from touches
+    group by person_id
 ),
 
 person_paths as (
     select
-        person_id,
-        list(channel order by touched_at, touchpoint_id) as path
-    from person_touches
-    where touched_at >= last_touched_at - to_days(cast(? as integer))
-    group by person_id
+        touches.person_id,
+        list(touches.channel order by touches.touched_at, touches.touchpoint_id) as path
+    from touches
+    inner join last_touches
+        on touches.person_id = last_touches.person_id
+    where touches.touched_at >= last_touches.last_touched_at - to_days(cast(? as integer))
+    group by touches.person_id
 ),
 
 -- Non-converting journeys: the path of every person with touches who is linked to no opportunity
