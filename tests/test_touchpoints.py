@@ -232,7 +232,8 @@ def test_paid_touches_per_ad_equal_the_truth(con: duckdb.DuckDBPyConnection) -> 
 
 
 def test_campaign_keys_name_the_ads_campaign(con: duckdb.DuckDBPyConnection) -> None:
-    """A paid touch's campaign key is the key ad spend gives its ad's campaign."""
+    """A paid touch's campaign key is the key ad spend gives its ad's campaign; a campaign
+    response's is its Salesforce campaign's; no other touch has one."""
     mismatched = _rows(
         con,
         """
@@ -243,15 +244,31 @@ def test_campaign_keys_name_the_ads_campaign(con: duckdb.DuckDBPyConnection) -> 
         select touches.touchpoint_id, touches.campaign_key, ad_keys.campaign_key
         from main.int_touchpoints_unioned as touches
         left join ad_keys on touches.platform = ad_keys.platform and touches.ad_id = ad_keys.ad_id
-        where touches.campaign_key is not null
+        where touches.platform is not null and touches.campaign_key is not null
             and touches.campaign_key is distinct from ad_keys.campaign_key
         """,
     )
     assert mismatched == []
     keyed = _scalar(
-        con, "select count(*) from main.int_touchpoints_unioned where campaign_key is not null"
+        con,
+        "select count(*) from main.int_touchpoints_unioned"
+        " where platform is not null and campaign_key is not null",
     )
     assert keyed > 0
+    responses = _rows(
+        con,
+        """
+        select touchpoint_type, count(*),
+            count(*) filter (where campaign_key = 'salesforce:' || salesforce_campaign_id)
+        from main.int_touchpoints_unioned
+        where platform is null and campaign_key is not null
+        group by all
+        """,
+    )
+    assert len(responses) == 1
+    touchpoint_type, count, keyed_to_campaign = responses[0]
+    assert touchpoint_type == "campaign_response"
+    assert keyed_to_campaign == count > 0
 
 
 def test_email_clicks_are_true_email_touches(con: duckdb.DuckDBPyConnection) -> None:
