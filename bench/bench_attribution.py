@@ -24,8 +24,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -46,7 +44,6 @@ sys.path.insert(0, str(REPO / "tests"))
 import attribution_peers as peers  # noqa: E402
 
 RESULTS = REPO / "bench" / "results"
-BIN = Path(sys.executable).parent
 HEURISTIC_MODEL = "int_touchpoints_attributed_heuristically"
 LOOKBACK_DAYS = 90
 HALF_LIFE_DAYS = 7.0
@@ -69,33 +66,12 @@ def _build(scale: float, work: Path) -> Path:
 
 def _compiled_heuristic_sql(warehouse: Path, work: Path) -> str:
     """The heuristic model's SQL as dbt compiles it against `warehouse` (catalog = file stem)."""
-    env = os.environ | {
-        "GTM_DUCKDB_PATH": str(warehouse),
-        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-    }
-    target = work / "target"
-    subprocess.run(
-        [
-            str(BIN / "dbt"),
-            "--quiet",
-            "compile",
-            "--select",
-            HEURISTIC_MODEL,
-            "--project-dir",
-            str(REPO),
-            "--profiles-dir",
-            str(REPO),
-            "--target-path",
-            str(target),
-            "--log-path",
-            str(work / "logs"),
-        ],
-        cwd=REPO,
-        env=env,
-        check=True,
-        stdout=subprocess.DEVNULL,
-    )
-    return next(target.rglob(f"{HEURISTIC_MODEL}.sql")).read_text()
+    from warehouse_support import run_dbt
+
+    compiled = run_dbt(warehouse, work, "compile", "--select", HEURISTIC_MODEL)
+    if compiled.returncode != 0:
+        raise SystemExit(f"dbt compile failed:\n{compiled.stdout}\n{compiled.stderr}")
+    return next((work / "target").rglob(f"{HEURISTIC_MODEL}.sql")).read_text()
 
 
 def _timed(function: Any) -> tuple[float, Any]:
@@ -135,7 +111,6 @@ def _ours(warehouse: Path, heuristic_sql: str) -> dict[str, Any]:
 
 def _peers(journeys: dict[str, peers.Journeys]) -> dict[str, Any]:
     """Time both packages on every conversion type's journeys (inputs prepared beforehand)."""
-    ca = peers.import_channel_attribution()
     frames = {
         conversion_type: (
             peers.ca_conversion_frame(typed),
@@ -147,40 +122,15 @@ def _peers(journeys: dict[str, peers.Journeys]) -> dict[str, Any]:
     }
     timings = {"ca_heuristics": 0.0, "ca_markov": 0.0, "mam_heuristics": 0.0, "mam_markov": 0.0}
     for conversion_frame, path_frame, mam_journeys, mam_paths in frames.values():
-        seconds, _ = _timed(
-            lambda frame=conversion_frame: peers.quiet(
-                ca.heuristic_models, frame, "path", "conversions", var_value="value", flg_pro=False
-            )
-        )
-        timings["ca_heuristics"] += seconds
-        seconds, _ = _timed(
-            lambda frame=path_frame: peers.quiet(
-                ca.markov_model,
-                frame,
-                "path",
-                "conversions",
-                var_null="nulls",
-                out_more=True,
-                verbose=False,
-                flg_pro=False,
-            )
-        )
-        timings["ca_markov"] += seconds
-        seconds, _ = _timed(
-            lambda mam=mam_journeys: [
-                peers.quiet(run)
-                for run in (
-                    mam.run_first_click,
-                    mam.run_last_click,
-                    mam.run_linear,
-                    mam.run_position_based,
-                    lambda: mam.run_time_decay(half_life_hours=24 * HALF_LIFE_DAYS),
-                )
-            ]
-        )
-        timings["mam_heuristics"] += seconds
-        seconds, _ = _timed(lambda mam=mam_paths: peers.quiet(mam.run_markov))
-        timings["mam_markov"] += seconds
+        runs = peers.mam_heuristic_runs(mam_journeys, HALF_LIFE_DAYS)
+        for key, call in (
+            ("ca_heuristics", lambda frame=conversion_frame: peers.ca_heuristics(frame)),
+            ("ca_markov", lambda frame=path_frame: peers.ca_markov(frame)),
+            ("mam_heuristics", lambda runs=runs: [peers.quiet(run) for run in runs.values()]),
+            ("mam_markov", lambda mam=mam_paths: peers.quiet(mam.run_markov)),
+        ):
+            seconds, _ = _timed(call)
+            timings[key] += seconds
     return {key: round(value, 3) for key, value in timings.items()}
 
 

@@ -152,21 +152,26 @@ def ca_conversion_frame(journeys: Journeys) -> Any:
     )
 
 
-def run_ca_heuristics(journeys: Journeys) -> dict[str, dict[str, tuple[float, float]]]:
-    """ChannelAttribution's first, last and linear touch.
-
-    Returns {model: {channel: (credited conversions, credited value)}}.
-    """
+def ca_heuristics(frame: Any) -> Any:
+    """ChannelAttribution's `heuristic_models` on a `ca_conversion_frame`."""
     ca = import_channel_attribution()
-    frame = quiet(
+    return quiet(
         ca.heuristic_models,
-        ca_conversion_frame(journeys),
+        frame,
         "path",
         "conversions",
         var_value="value",
         sep=CA_SEPARATOR,
         flg_pro=False,
     )
+
+
+def run_ca_heuristics(journeys: Journeys) -> dict[str, dict[str, tuple[float, float]]]:
+    """ChannelAttribution's first, last and linear touch.
+
+    Returns {model: {channel: (credited conversions, credited value)}}.
+    """
+    frame = ca_heuristics(ca_conversion_frame(journeys))
     result: dict[str, dict[str, tuple[float, float]]] = {}
     for ours, theirs in (
         ("first_touch", "first_touch"),
@@ -196,12 +201,12 @@ def ca_path_frame(journeys: Journeys) -> Any:
     )
 
 
-def run_ca_markov(journeys: Journeys) -> dict[str, float]:
-    """ChannelAttribution's order-1 Markov removal effects per channel (Monte Carlo)."""
+def ca_markov(frame: Any, **options: Any) -> Any:
+    """ChannelAttribution's `markov_model` on a `ca_path_frame` (its defaults unless `options`)."""
     ca = import_channel_attribution()
-    result = quiet(
+    return quiet(
         ca.markov_model,
-        ca_path_frame(journeys),
+        frame,
         "path",
         "conversions",
         var_null="nulls",
@@ -209,9 +214,13 @@ def run_ca_markov(journeys: Journeys) -> dict[str, float]:
         out_more=True,
         verbose=False,
         flg_pro=False,
-        **CA_MARKOV_OPTIONS,
+        **options,
     )
-    effects = result["removal_effects"]
+
+
+def run_ca_markov(journeys: Journeys) -> dict[str, float]:
+    """ChannelAttribution's order-1 Markov removal effects per channel (Monte Carlo)."""
+    effects = ca_markov(ca_path_frame(journeys), **CA_MARKOV_OPTIONS)["removal_effects"]
     return {row.channel_name: float(row.removal_effect) for row in effects.itertuples()}
 
 
@@ -244,16 +253,20 @@ def mam_journeys(journeys: Journeys) -> Any:
     )
 
 
-def run_mam_heuristics(journeys: Journeys, half_life_days: float) -> dict[str, dict[str, float]]:
-    """marketing-attribution-models' heuristics: {model: {channel: attributed value}}."""
-    mam = mam_journeys(journeys)
-    runs = {
+def mam_heuristic_runs(mam: Any, half_life_days: float) -> dict[str, Any]:
+    """marketing-attribution-models' five heuristics on a `mam_journeys`, as calls by our names."""
+    return {
         "first_touch": mam.run_first_click,
         "last_touch": mam.run_last_click,
         "linear": mam.run_linear,
         "position_based": mam.run_position_based,
         "time_decay": lambda: mam.run_time_decay(half_life_hours=24.0 * half_life_days),
     }
+
+
+def run_mam_heuristics(journeys: Journeys, half_life_days: float) -> dict[str, dict[str, float]]:
+    """marketing-attribution-models' heuristics: {model: {channel: attributed value}}."""
+    runs = mam_heuristic_runs(mam_journeys(journeys), half_life_days)
     return {model: _aggregated(quiet(run)) for model, run in runs.items()}
 
 

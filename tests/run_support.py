@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+from warehouse_support import warehouse_env
 
 REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -131,6 +132,15 @@ def register(monkeypatch: Any, fake: FakeSource) -> None:
     from ingest import sources
 
     monkeypatch.setattr(sources, "SOURCES", {"fake": sources.SourceSpec("fake", None, fake.load)})
+
+
+def run_env(warehouse: Path, **extra: str) -> dict[str, str]:
+    """The environment of a `gtm run` child on a scratch project: its warehouse, no webhook, and
+    no target, publish path or failing-test switch inherited from the caller."""
+    env = warehouse_env(warehouse) | {"GTM__ALERTS__WEBHOOK_URL": ""} | extra
+    for name in ("DBT_TARGET_PATH", "GTM__PUBLISH__PATH", "THING_ID"):
+        env.pop(name, None)
+    return env
 
 
 def read_report(root: Path) -> dict[str, Any]:

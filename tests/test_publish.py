@@ -14,7 +14,16 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from run_support import BIN, FakeSource, Reader, make_project, query, read_report, register
+from run_support import (
+    BIN,
+    FakeSource,
+    Reader,
+    make_project,
+    query,
+    read_report,
+    register,
+    run_env,
+)
 from typer.testing import CliRunner
 
 from ingest import cli, publish, runs
@@ -224,14 +233,7 @@ def test_a_run_killed_during_the_build_keeps_the_publish_and_the_lock_frees(tmp_
     publish.publish_marts(warehouse, published, "good")
 
     marker = tmp_path / "building"
-    env = os.environ | {
-        "GTM_DUCKDB_PATH": str(warehouse),
-        "GTM__ALERTS__WEBHOOK_URL": "",
-        "GTM_TEST_SLOW": str(marker),
-        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-    }
-    for name in ("DLT_PROJECT_DIR", "DBT_TARGET_PATH", "GTM__PUBLISH__PATH", "THING_ID"):
-        env.pop(name, None)
+    env = run_env(warehouse, GTM_TEST_SLOW=str(marker))
     killed = subprocess.Popen(
         [sys.executable, "-c", RUN_CHILD, str(TESTS)],
         cwd=root,

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from run_support import BIN, Reader, make_project, query
+from run_support import BIN, Reader, make_project, query, run_env
 
 from ingest import cli, publish, runs, sources
 
@@ -53,13 +53,7 @@ def raw_counts(path: Path) -> dict[tuple[str, str], int]:
 def two_runs(world_small, tmp_path_factory):
     root = make_project(tmp_path_factory.mktemp("run") / "project")
     warehouse = root / "warehouse.duckdb"
-    env = os.environ | {
-        "GTM_DUCKDB_PATH": str(warehouse),
-        "GTM__ALERTS__WEBHOOK_URL": "",
-        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-    }
-    for name in ("DLT_PROJECT_DIR", "DBT_TARGET_PATH", "GTM__PUBLISH__PATH", "THING_ID"):
-        env.pop(name, None)
+    env = run_env(warehouse)
     command = [str(BIN / "gtm"), "run", "--world", str(world_small)]
     report_file = root / "target" / "gtm_run_report.json"
 

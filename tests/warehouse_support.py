@@ -43,38 +43,50 @@ class BuiltWarehouse:
         return [f"{r['unique_id']}: {r.get('message')}" for r in self.results if r["status"] in bad]
 
 
-def build_warehouse(world: Path, work: Path) -> BuiltWarehouse:
-    """Ingest `world` through the local API servers into `work`/warehouse.duckdb, then dbt build."""
-    work.mkdir(parents=True, exist_ok=True)
-    path = work / "warehouse.duckdb"
+def warehouse_env(path: Path) -> dict[str, str]:
+    """The environment `gtm` and dbt run with to use the warehouse file `path`."""
     env = os.environ | {
         "GTM_DUCKDB_PATH": str(path),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
     }
     env.pop("DLT_PROJECT_DIR", None)
-    subprocess.run(
-        [str(BIN / "gtm"), "ingest", "--world", str(world)], cwd=REPO, env=env, check=True
-    )
-    target = work / "target"
-    build = subprocess.run(
+    return env
+
+
+def run_dbt(path: Path, work: Path, *args: str) -> subprocess.CompletedProcess:
+    """Run `dbt <args>` on the project against warehouse `path`; target and logs under `work`."""
+    return subprocess.run(
         [
             str(BIN / "dbt"),
-            "build",
+            *args,
             "--project-dir",
             str(REPO),
             "--profiles-dir",
             str(REPO),
             "--target-path",
-            str(target),
+            str(work / "target"),
             "--log-path",
             str(work / "logs"),
         ],
         cwd=REPO,
-        env=env,
+        env=warehouse_env(path),
         capture_output=True,
         text=True,
     )
-    results_file = target / "run_results.json"
+
+
+def build_warehouse(world: Path, work: Path) -> BuiltWarehouse:
+    """Ingest `world` through the local API servers into `work`/warehouse.duckdb, then dbt build."""
+    work.mkdir(parents=True, exist_ok=True)
+    path = work / "warehouse.duckdb"
+    subprocess.run(
+        [str(BIN / "gtm"), "ingest", "--world", str(world)],
+        cwd=REPO,
+        env=warehouse_env(path),
+        check=True,
+    )
+    build = run_dbt(path, work, "build")
+    results_file = work / "target" / "run_results.json"
     if not results_file.exists():
         raise RuntimeError(f"dbt build did not run:\n{build.stdout}\n{build.stderr}")
     results = json.loads(results_file.read_text())["results"]
