@@ -272,7 +272,16 @@ def _run_ingest(
     context = sources.IngestContext(
         root=root, duckdb_path=project.prepare_environment(root), world_dir=world_dir
     )
-    with ThreadPoolExecutor(max_workers=len(specs), thread_name_prefix="ingest") as pool:
+    import duckdb
+
+    # Each source's dlt pipeline opens and closes its own connections to the warehouse, and two
+    # threads attaching the file at the same moment race in DuckDB ("Unique file handle
+    # conflict"). A connection held open for the whole load keeps the file attached, so every
+    # pipeline joins that one database instance.
+    with (
+        duckdb.connect(str(context.duckdb_path)),
+        ThreadPoolExecutor(max_workers=len(specs), thread_name_prefix="ingest") as pool,
+    ):
         futures = {spec.name: pool.submit(_load_one, spec, context) for spec in specs}
         results = {name: future.result() for name, future in futures.items()}
     for result in results.values():
