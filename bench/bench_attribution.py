@@ -54,7 +54,7 @@ def _build(scale: float, work: Path) -> Path:
     """Generate the world at `scale`, ingest it and run dbt build; return the warehouse path."""
     from warehouse_support import build_warehouse
 
-    from ingest.demo.generator import generate
+    from gtm_demo.generator import generate
 
     world = work / "world"
     generate(world, scale=scale, seed=42, as_of=date(2026, 6, 30))

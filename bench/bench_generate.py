@@ -22,7 +22,7 @@ from pathlib import Path
 CHILD = """
 import json, sys, time
 from pathlib import Path
-from ingest.demo.generator import generate
+from gtm_demo.generator import generate
 started = time.perf_counter()
 meta = generate(Path(sys.argv[1]), scale=float(sys.argv[2]), seed=int(sys.argv[3]))
 print(json.dumps({"seconds": time.perf_counter() - started, "rows": meta["rows_total"]}))

@@ -33,12 +33,12 @@ from typing import Any
 import duckdb
 import requests
 
-from ingest import sources
-from ingest.demo.generator import generate, read_world_meta
-from ingest.demo.serving import FaultPlan, WorldState, serve
-from ingest.pipelines import run_source
-from ingest.project import find_repo_root
-from ingest.sources import IngestContext
+from gtm.project import find_repo_root
+from gtm_demo.generator import generate, read_world_meta
+from gtm_demo.serving import FaultPlan, WorldState, serve
+from gtm_demo.settings import demo_settings
+from ingest import source_factory
+from ingest.pipelines import IngestContext, run_source
 
 ROOT = find_repo_root(Path(__file__).parent)
 AS_OF = date(2026, 6, 30)
@@ -52,7 +52,7 @@ unlimited = {
     "facebook_ads": {"rate_limit": (10**9, 60.0), "insights_rate_limit": (10**9, 60.0)},
     "linkedin_ads": {"rate_limit": None},
 }.get(name, {})
-handle = importlib.import_module(f"ingest.demo.servers.{name}").start(world, **unlimited)
+handle = importlib.import_module(f"gtm_demo.servers.{name}").start(world, **unlimited)
 print(handle.url, flush=True)
 sys.stdin.read()
 """
@@ -89,10 +89,8 @@ def serve_elsewhere(name: str, world_dir: Path) -> tuple[subprocess.Popen, str]:
 
 def source(name: str, url: str, world_dir: Path, **kw):
     """The real dlt source pointed at a local server, with client-side limits lifted."""
-    context = IngestContext(root=ROOT, duckdb_path=Path("unused"), world_dir=world_dir)
-    settings = sources._demo_settings(name, url, context) | CLIENT_UNLIMITED.get(name, {})
-    module = importlib.import_module(f"ingest.{name}")
-    return getattr(module, f"{name}_source")(**(settings | kw))
+    settings = demo_settings(name, url, world_dir) | CLIENT_UNLIMITED.get(name, {})
+    return source_factory(name)(**(settings | kw))
 
 
 def timed_load(name: str, src, db: Path) -> dict:
@@ -251,7 +249,7 @@ def rate_limit_utilisation(run: Limited, world_dir: Path, work: Path) -> dict:
     utilisation is the calls accepted in them over the calls the limit allowed. The headline is the
     busiest scope for its limit (the one the run waited on).
     """
-    module = importlib.import_module(f"ingest.demo.servers.{run.system}")
+    module = importlib.import_module(f"gtm_demo.servers.{run.system}")
     app = module.create_app(WorldState(world_dir), FaultPlan(), **run.server)
     seen: list[tuple[float, str, bool]] = []
 

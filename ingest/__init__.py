@@ -1,1 +1,22 @@
-"""gtm-warehouse ingestion, demo world and command line."""
+"""The dlt sources of gtm-warehouse, one sub-package per system, and the pipeline runner.
+
+Each system's package is laid out like dlt's verified sources (`__init__.py` with the
+`@dlt.source` and its resources, `helpers.py`); `SYSTEMS` names them and `source_factory` returns
+the `<system>_source` function that takes the source's settings. Nothing here knows the demo world.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from typing import Any
+
+SYSTEMS = ("facebook_ads", "google_ads", "hubspot", "linkedin_ads", "salesforce")
+"""Every system with a dlt source, by the name of its package and its `raw_<system>` dataset."""
+
+
+def source_factory(system: str) -> Callable[..., Any]:
+    """Return `system`'s `<system>_source` function (its settings as keyword arguments)."""
+    if system not in SYSTEMS:
+        raise ValueError(f"unknown source {system!r}; the sources are {', '.join(SYSTEMS)}")
+    return getattr(importlib.import_module(f"ingest.{system}"), f"{system}_source")

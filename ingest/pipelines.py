@@ -24,7 +24,16 @@ with contextlib.suppress(ImportError):
     import pandas  # noqa: F401
 
 from ingest.http import SourceError
-from ingest.sources import IngestContext
+
+
+@dataclass(frozen=True)
+class IngestContext:
+    """Where a source's run loads: the repo root and the DuckDB warehouse file."""
+
+    root: Path
+    """The repo root (dlt's project folder)."""
+    duckdb_path: Path
+    """The DuckDB warehouse file that dlt loads into and dbt builds from."""
 
 
 @dataclass

@@ -3,7 +3,7 @@ from pathlib import Path
 
 import pytest
 
-from ingest.demo.generator import generate
+from gtm_demo.generator import generate
 
 WORLD_SMALL_AS_OF = date(2026, 6, 30)
 

@@ -12,10 +12,10 @@ from pathlib import Path
 
 from dlt.load.load import Load
 
+from gtm.project import find_repo_root
+from gtm_demo.settings import demo_source
 from ingest import http
-from ingest.pipelines import run_source
-from ingest.project import find_repo_root
-from ingest.sources import IngestContext, demo_source
+from ingest.pipelines import IngestContext, run_source
 
 KILL_AFTER_REQUESTS = 6
 KILL_AFTER_JOB_BATCHES = 2
@@ -60,10 +60,8 @@ def main() -> None:
     """Run the source; the process is expected to die before this returns."""
     name, url, world, db, step = sys.argv[1:6]
     {"extract": kill_during_extract, "load": kill_during_load}[step]()
-    context = IngestContext(
-        root=find_repo_root(Path(__file__).parent), duckdb_path=Path(db), world_dir=Path(world)
-    )
-    run_source(name, demo_source(name, url, context), context)
+    context = IngestContext(root=find_repo_root(Path(__file__).parent), duckdb_path=Path(db))
+    run_source(name, demo_source(name, url, Path(world)), context)
     sys.exit(3)  # not killed: the test's hook never fired
 
 

@@ -8,10 +8,9 @@ from typing import Any
 
 import duckdb
 
-from ingest.demo.schema import key_of
-from ingest.pipelines import LoadResult, run_source
-from ingest.project import find_repo_root
-from ingest.sources import IngestContext
+from gtm.project import find_repo_root
+from gtm_demo.schema import key_of
+from ingest.pipelines import IngestContext, LoadResult, run_source
 
 ROOT = find_repo_root(Path(__file__).parent)
 

@@ -129,7 +129,7 @@ class FakeSource:
 
 def register(monkeypatch: Any, fake: FakeSource) -> None:
     """Make `fake` the only registered source."""
-    from ingest import sources
+    from gtm import sources
 
     monkeypatch.setattr(sources, "SOURCES", {"fake": sources.SourceSpec("fake", None, fake.load)})
 

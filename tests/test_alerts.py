@@ -4,7 +4,8 @@ import pytest
 from run_support import FakeSource, Receiver, make_project, read_report, register
 from typer.testing import CliRunner
 
-from ingest import alerts, cli
+from gtm import cli
+from gtm.ops import alerts
 
 runner = CliRunner()
 

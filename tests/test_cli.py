@@ -10,7 +10,7 @@ import duckdb
 import pytest
 from typer.testing import CliRunner
 
-from ingest import cli, sources
+from gtm import cli, sources
 
 REPO = Path(__file__).resolve().parents[1]
 runner = CliRunner()
@@ -52,7 +52,7 @@ def scratch_project(tmp_path, monkeypatch):
 
 @pytest.fixture
 def fake_generator(monkeypatch):
-    """Stand in for ingest.demo.generator: writes world.json only, and counts calls."""
+    """Stand in for gtm_demo.generator: writes world.json only, and counts calls."""
     calls = []
 
     def generate(out, scale=0.1, seed=42, as_of=date(2026, 6, 30), progress=None):
@@ -98,7 +98,7 @@ def test_help_lists_the_five_commands():
 
 def test_unknown_source_is_one_line_and_exit_2():
     result = subprocess.run(
-        [sys.executable, "-m", "ingest", "ingest", "nosuchsource"],
+        [sys.executable, "-m", "gtm", "ingest", "nosuchsource"],
         capture_output=True,
         text=True,
         cwd=REPO,

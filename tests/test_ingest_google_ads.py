@@ -9,7 +9,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from ingest.demo.servers.google_ads import (
+from gtm_demo.servers.google_ads import (
     API_VERSION,
     DEFAULT_CLIENT_ID,
     DEFAULT_CLIENT_SECRET,
@@ -17,13 +17,12 @@ from ingest.demo.servers.google_ads import (
     DEFAULT_REFRESH_TOKEN,
     start,
 )
-from ingest.demo.serving import Fault
+from gtm_demo.serving import Fault
 from ingest.extract import date_windows as windows
 from ingest.google_ads import google_ads_source
 from ingest.google_ads.helpers import CustomerNotEnabledError, classify
 from ingest.http import AuthenticationError, QuotaExceededError, SourceError
-from ingest.pipelines import LoadResult, run_source
-from ingest.sources import IngestContext
+from ingest.pipelines import IngestContext, LoadResult, run_source
 
 NAME = "google_ads"
 RAW = "raw_google_ads"

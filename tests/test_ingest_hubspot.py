@@ -16,8 +16,8 @@ from ingest_support import (
     world_state,
 )
 
-from ingest.demo.servers import hubspot
-from ingest.demo.serving import Fault
+from gtm_demo.servers import hubspot
+from gtm_demo.serving import Fault
 from ingest.http import AuthenticationError, QuotaExceededError
 from ingest.hubspot import hubspot_source
 

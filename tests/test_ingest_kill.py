@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 from ingest_support import ROOT, assert_same_raw, load, raw_tables
 
-from ingest.sources import SOURCES, IngestContext, demo_source
+from gtm.sources import SOURCES
+from gtm_demo.settings import demo_source
 
 END = datetime(2026, 6, 30, tzinfo=UTC)
 CHILD = Path(__file__).with_name("ingest_child.py")
@@ -25,14 +26,13 @@ FAST = {
 
 
 def _source(name: str, url: str, world: Path):
-    context = IngestContext(root=ROOT, duckdb_path=Path("unused"), world_dir=world)
-    return demo_source(name, url, context, **FAST.get(name, ({}, {}))[1])
+    return demo_source(name, url, world, **FAST.get(name, ({}, {}))[1])
 
 
 @pytest.fixture(scope="module", params=sorted(SOURCES))
 def served(request, world_small, tmp_path_factory):
     name = request.param
-    server = importlib.import_module(f"ingest.demo.servers.{name}")
+    server = importlib.import_module(f"gtm_demo.servers.{name}")
     handle = server.start(world_small, moment=END, **FAST.get(name, ({}, {}))[0])
     baseline = tmp_path_factory.mktemp(f"{name}_baseline") / "baseline.duckdb"
     load(name, _source(name, handle.url, world_small), baseline)

@@ -11,8 +11,8 @@ import duckdb
 import pytest
 from ingest_support import load, raw_tables, world_query, world_state
 
-from ingest.demo.servers import linkedin_ads
-from ingest.demo.serving import Fault
+from gtm_demo.servers import linkedin_ads
+from gtm_demo.serving import Fault
 from ingest.http import AuthenticationError, QuotaExceededError, SourceError
 from ingest.linkedin_ads import linkedin_ads_source
 

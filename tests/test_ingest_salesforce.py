@@ -17,8 +17,8 @@ from ingest_support import (
     world_state,
 )
 
-from ingest.demo.servers import salesforce
-from ingest.demo.serving import Fault
+from gtm_demo.servers import salesforce
+from gtm_demo.serving import Fault
 from ingest.http import AuthenticationError, QuotaExceededError
 from ingest.salesforce import salesforce_source
 from ingest.salesforce.helpers import DEFAULT_OBJECTS

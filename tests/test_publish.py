@@ -26,7 +26,8 @@ from run_support import (
 )
 from typer.testing import CliRunner
 
-from ingest import cli, publish, runs
+from gtm import cli
+from gtm.ops import publish, runs
 
 runner = CliRunner()
 TESTS = Path(__file__).resolve().parent
@@ -162,7 +163,7 @@ def test_the_publish_path_is_configurable(project, monkeypatch):
 KILLED_PUBLISH = """
 import os, signal, sys
 from pathlib import Path
-from ingest import publish
+from gtm.ops import publish
 
 def die(*args, **kwargs):
     os.kill(os.getpid(), signal.SIGKILL)
@@ -217,7 +218,7 @@ RUN_CHILD = """
 import sys
 sys.path.insert(0, sys.argv[1])
 from run_support import FakeSource
-from ingest import cli, sources
+from gtm import cli, sources
 sources.SOURCES = {"fake": sources.SourceSpec("fake", None, FakeSource().load)}
 cli.main(["run", "--live"])
 """

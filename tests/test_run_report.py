@@ -18,7 +18,8 @@ import duckdb
 import pytest
 from run_support import BIN, Reader, make_project, query, run_env
 
-from ingest import cli, publish, runs, sources
+from gtm import cli, sources
+from gtm.ops import publish, runs
 
 
 @dataclass
@@ -193,7 +194,7 @@ def test_the_lock_of_a_dead_holder_does_not_block(tmp_path):
         [
             sys.executable,
             "-c",
-            "import sys, time; from pathlib import Path; from ingest.runs import RunLock; "
+            "import sys, time; from pathlib import Path; from gtm.ops.runs import RunLock; "
             "RunLock(Path(sys.argv[1]), 'holder').acquire(); print('held', flush=True); "
             "time.sleep(60)",
             str(warehouse),

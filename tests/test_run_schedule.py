@@ -4,7 +4,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from ingest import runs
+from gtm.ops import runs
 
 NOW = datetime(2026, 7, 1, 12, 0, tzinfo=UTC)
 SETTINGS = runs.RunSettings(
@@ -85,7 +85,7 @@ def test_run_due_skips_what_is_not_due(tmp_path, monkeypatch):
     from run_support import FakeSource, make_project, query, read_report, register
     from typer.testing import CliRunner
 
-    from ingest import cli, sources
+    from gtm import cli, sources
 
     root = make_project(tmp_path / "project")
     monkeypatch.chdir(root)
@@ -114,7 +114,7 @@ def test_an_unknown_configured_source_is_refused(tmp_path, monkeypatch):
     from run_support import make_project
     from typer.testing import CliRunner
 
-    from ingest import cli
+    from gtm import cli
 
     monkeypatch.chdir(make_project(tmp_path / "project"))
     monkeypatch.setenv("GTM_DUCKDB_PATH", str(tmp_path / "warehouse.duckdb"))

@@ -10,8 +10,8 @@ import duckdb
 import pytest
 import requests
 
-from ingest.demo.servers.facebook_ads import DEFAULT_REPORT_SCHEDULE, start
-from ingest.demo.serving import Fault
+from gtm_demo.servers.facebook_ads import DEFAULT_REPORT_SCHEDULE, start
+from gtm_demo.serving import Fault
 
 TOKEN = "demo-facebook-token"
 AUTH = {"access_token": TOKEN}

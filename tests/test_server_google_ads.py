@@ -10,7 +10,7 @@ import duckdb
 import pytest
 import requests
 
-from ingest.demo.servers.google_ads import (
+from gtm_demo.servers.google_ads import (
     API_VERSION,
     DEFAULT_CLIENT_ID,
     DEFAULT_CLIENT_SECRET,
@@ -18,7 +18,7 @@ from ingest.demo.servers.google_ads import (
     DEFAULT_REFRESH_TOKEN,
     start,
 )
-from ingest.demo.serving import Fault
+from gtm_demo.serving import Fault
 
 PAGE = 1000
 BATCH = 500

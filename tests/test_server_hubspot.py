@@ -9,8 +9,8 @@ import duckdb
 import pytest
 import requests
 
-from ingest.demo.servers.hubspot import start
-from ingest.demo.serving import Fault
+from gtm_demo.servers.hubspot import start
+from gtm_demo.serving import Fault
 
 AUTH = {"Authorization": "Bearer demo-hubspot-token"}
 ISO_MS = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")

@@ -8,8 +8,8 @@ import duckdb
 import pytest
 import requests
 
-from ingest.demo.servers.linkedin_ads import start
-from ingest.demo.serving import Fault
+from gtm_demo.servers.linkedin_ads import start
+from gtm_demo.serving import Fault
 
 HEADERS = {
     "Authorization": "Bearer demo-linkedin-token",

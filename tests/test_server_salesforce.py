@@ -12,8 +12,8 @@ import duckdb
 import pytest
 import requests
 
-from ingest.demo.servers import salesforce
-from ingest.demo.serving import Fault
+from gtm_demo.servers import salesforce
+from gtm_demo.serving import Fault
 
 API = "/services/data/v62.0"
 END = datetime(2026, 6, 30, tzinfo=UTC)

@@ -10,7 +10,7 @@ from starlette.applications import Starlette
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from ingest.demo.serving import (
+from gtm_demo.serving import (
     Fault,
     FaultPlan,
     RollingLimit,

@@ -15,8 +15,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from ingest.demo.reference import COUNTRIES
-from ingest.demo.schema import key_of
+from gtm_demo.reference import COUNTRIES
+from gtm_demo.schema import key_of
 
 AS_OF = datetime(2026, 6, 30, tzinfo=UTC)
 

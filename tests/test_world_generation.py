@@ -7,8 +7,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from ingest.demo.generator import generate, read_world_meta, world_digest
-from ingest.demo.ids import salesforce_id
+from gtm_demo.generator import generate, read_world_meta, world_digest
+from gtm_demo.ids import salesforce_id
 
 
 def test_same_seed_and_scale_give_identical_bytes(tmp_path: Path) -> None:

@@ -9,7 +9,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from ingest.demo.schema import SCHEMAS
+from gtm_demo.schema import SCHEMAS
 
 
 def to_arrow(values: Sequence | np.ndarray, kind: pa.DataType) -> pa.Array:

@@ -29,7 +29,7 @@ def find_repo_root(start: Path | None = None) -> Path:
     """Return the repo root: the nearest folder at or above `start` (default: cwd) with the project.
 
     The project is recognised by its dbt_project.yml. Falls back to the folder above the installed
-    `ingest` package (an editable install lives in the repo). Raises FileNotFoundError when neither
+    `gtm` package (an editable install lives in the repo). Raises FileNotFoundError when neither
     holds the project.
     """
     here = (start or Path.cwd()).resolve()

@@ -29,7 +29,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from ingest.demo.serving import (
+from gtm_demo.serving import (
     FaultPlan,
     RollingLimit,
     ServerHandle,

@@ -22,9 +22,9 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
-from ingest.demo import reference as ref
-from ingest.demo.ids import Sequence
-from ingest.demo.writer import WorldWriter
+from gtm_demo import reference as ref
+from gtm_demo.ids import Sequence
+from gtm_demo.writer import WorldWriter
 
 DEFAULT_AS_OF = date(2026, 6, 30)
 DEFAULT_SEED = 42
@@ -1148,7 +1148,7 @@ class _World:
 
     def _write_api_metadata(self) -> None:
         """Write what the APIs describe about themselves: fields, properties, pipelines."""
-        from ingest.demo.schema import SCHEMAS
+        from gtm_demo.schema import SCHEMAS
 
         sf_types = {
             "string": "string",

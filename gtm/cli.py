@@ -28,7 +28,8 @@ from rich.progress import (
 from rich.table import Table
 from rich.text import Text
 
-from ingest import alerts, project, publish, runs, sources
+from gtm import project, sources
+from gtm.ops import alerts, publish, runs
 
 app = typer.Typer(
     name="gtm",
@@ -115,7 +116,7 @@ def _warehouse_lock(root: Path, command: str) -> Iterator[Path]:
 
 def _generator() -> Any:
     """Import the demo-world generator lazily (it is heavy and optional for most commands)."""
-    from ingest.demo import generator
+    from gtm_demo import generator
 
     return generator
 
@@ -223,7 +224,7 @@ def _resolve_sources(names: Sequence[str]) -> list[sources.SourceSpec]:
     return [sources.SOURCES[name] for name in chosen]
 
 
-def _load_one(spec: sources.SourceSpec, context: sources.IngestContext) -> dict[str, Any]:
+def _load_one(spec: sources.SourceSpec, context: sources.LoadContext) -> dict[str, Any]:
     """Load one source; return its result for the report (an exception is kept, not raised)."""
     console.print(f"Loading {spec.name} ...")
     started_at = datetime.now(UTC).isoformat()
@@ -269,7 +270,7 @@ def _run_ingest(
     if not specs:
         console.print("No sources are configured yet: nothing to ingest.")
         return {}
-    context = sources.IngestContext(
+    context = sources.LoadContext(
         root=root, duckdb_path=project.prepare_environment(root), world_dir=world_dir
     )
     import duckdb

@@ -27,8 +27,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from ingest.demo.generator import read_world_meta
-from ingest.demo.schema import key_of
+from gtm_demo.generator import read_world_meta
+from gtm_demo.schema import key_of
 
 ORDERED_CACHE_SIZE = 48
 

@@ -23,7 +23,7 @@ A value whose structure arrived percent-encoded (`List%28...`) or that is percen
 `X-HTTP-Method-Override: GET` and the query as a form body) is accepted.
 
 Limits: a rolling window and a daily limit, both answered 429 TOO_MANY_REQUESTS. Faults: the
-generic kinds of `ingest.demo.serving`, plus `expired_token` (401 EXPIRED_ACCESS_TOKEN, or the
+generic kinds of `gtm_demo.serving`, plus `expired_token` (401 EXPIRED_ACCESS_TOKEN, or the
 `code` in the fault's options such as REVOKED_ACCESS_TOKEN; an issued token stays dead, the static
 token fails once) and `repeat_record` (the next page starts with the last element of the page
 before it). Moving the world's clock (`state.advance`) serves restated analytics: the newest
@@ -50,7 +50,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from ingest.demo.serving import (
+from gtm_demo.serving import (
     FaultPlan,
     RollingLimit,
     ServerHandle,

@@ -12,7 +12,7 @@ A source written against Salesforce runs unchanged against it, then against the 
 - Bulk API 2.0 query jobs: `POST /jobs/query`, poll `GET /jobs/query/<id>`, CSV results paged by
   `Sforce-Locator`, gzip when the client accepts it.
 - Every `/services/data` response carries `Sforce-Limit-Info`; past the daily limit calls get 403
-  `REQUEST_LIMIT_EXCEEDED`. Faults: the generic kinds of `ingest.demo.serving`, plus
+  `REQUEST_LIMIT_EXCEEDED`. Faults: the generic kinds of `gtm_demo.serving`, plus
   `expired_token` (the session dies: 401 `INVALID_SESSION_ID`) and `repeat_record` (the next page
   starts with the last record of the page before it).
 
@@ -51,8 +51,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from ingest.demo.ids import SALESFORCE_PREFIXES, salesforce_id
-from ingest.demo.serving import (
+from gtm_demo.ids import SALESFORCE_PREFIXES, salesforce_id
+from gtm_demo.serving import (
     FaultPlan,
     ServerHandle,
     WorldState,

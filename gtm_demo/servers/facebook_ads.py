@@ -26,7 +26,7 @@ a bad one is error 190. Every account call counts against a per-account rolling 
 `X-Business-Use-Case-Usage`, `X-Ad-Account-Usage` and `X-FB-Ads-Insights-Throttle` headers and,
 once spent, HTTP 400 with error 17 (subcode 2446079) or 80000 for insights.
 
-Faults: the generic kinds of `ingest.demo.serving`, plus `expired_token` (error 190, subcode 463),
+Faults: the generic kinds of `gtm_demo.serving`, plus `expired_token` (error 190, subcode 463),
 `repeat_record` (the next page starts with the last record of the page before it), `throttle`
 (the next call answers the throttling error; `options={"code": 80000}` picks the code),
 `stuck_report` (a run created by the next POST stays "Job Running" at 100%; `options={"polls":
@@ -58,7 +58,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from ingest.demo.serving import (
+from gtm_demo.serving import (
     FaultPlan,
     RollingLimit,
     ServerHandle,

@@ -18,7 +18,7 @@ A source written against the Google Ads REST API runs unchanged against it:
 - Errors are Google's `{"error": {code, message, status, details: [GoogleAdsFailure]}}`. A
   rolling request-rate limit answers 429 `RESOURCE_TEMPORARILY_EXHAUSTED`; past the daily
   operations limit calls get 429 `RESOURCE_EXHAUSTED` (pages fetched with a page token are free).
-- Faults: the generic kinds of `ingest.demo.serving`, plus `expired_token` (the access token dies:
+- Faults: the generic kinds of `gtm_demo.serving`, plus `expired_token` (the access token dies:
   401 `OAUTH_TOKEN_EXPIRED`) and `repeat_record` (the next `:search` page starts with the last
   row of the page before it).
 """
@@ -48,7 +48,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from ingest.demo.serving import (
+from gtm_demo.serving import (
     FaultPlan,
     RollingLimit,
     ServerHandle,
