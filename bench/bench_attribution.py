@@ -39,7 +39,7 @@ import numpy  # noqa: F401
 import pyarrow  # noqa: F401
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / "tests"))
+sys.path.insert(0, str(REPO / "tests" / "support"))
 
 import attribution_peers as peers  # noqa: E402
 

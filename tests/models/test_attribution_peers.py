@@ -1,7 +1,8 @@
 """The warehouse's attribution agrees with the established packages on the warehouse's own journeys.
 
-The journeys are exported from the built scale-0.1 warehouse (tests/attribution_peers.py) and fed to
-ChannelAttribution (first, last and linear touch; Markov) and marketing-attribution-models (first,
+The journeys are exported from the built scale-0.1 warehouse (tests/support/attribution_peers.py)
+and fed to ChannelAttribution (first, last and linear touch; Markov) and marketing-attribution-
+models (first,
 last, linear, position-based and time decay; exact Markov). The warehouse's side is read from
 `marts.fct_attribution`, summed per channel. The packages come with the `peers` extra, which
 `make env` (and so `make test`) installs; without it these tests skip and say so.
@@ -13,9 +14,9 @@ last, linear, position-based and time decay; exact Markov). The warehouse's side
   would test ChannelAttribution's noise, not our model: at 10 million simulated paths its
   estimates move by 0.5-1% between seeds, and by 2-4% on a channel with an effect near 0.01
   (measured on these journeys), and the same seed does not always give the same answer.
-- Shapley is checked against a brute-force reference in tests/test_attribution_models.py: neither
-  package solves the same game (marketing-attribution-models keeps four channels per path and values
-  exact channel sets only; ChannelAttribution has no Shapley model).
+- Shapley is checked against a brute-force reference in tests/models/test_attribution_models.py:
+  neither package solves the same game (marketing-attribution-models keeps four channels per path
+  and values exact channel sets only; ChannelAttribution has no Shapley model).
 """
 
 from __future__ import annotations

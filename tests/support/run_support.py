@@ -21,7 +21,7 @@ from typing import Any
 import duckdb
 from warehouse_support import warehouse_env
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 
 THINGS = """with

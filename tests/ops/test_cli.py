@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from gtm import cli, sources
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 runner = CliRunner()
 
 MART = """with

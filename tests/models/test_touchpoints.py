@@ -14,8 +14,8 @@ compares the built models with the world's `truth/` where the comparison is exac
   record survives.
 
 True people map to warehouse people through `truth/records.parquet` and the identity crosswalk
-(whose purity `tests/test_identity.py` checks). What cannot match is measured, not asserted, in
-`test_report`.
+(whose purity `tests/models/test_identity.py` checks). What cannot match is measured, not asserted,
+in `test_report`.
 """
 
 from __future__ import annotations

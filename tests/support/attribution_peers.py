@@ -1,7 +1,7 @@
 """The warehouse's attribution beside the established Python packages, on the same journeys.
 
-Shared by tests/test_attribution_peers.py (do they agree?) and bench/bench_attribution.py (how fast
-is each?). `export_journeys` reads a built warehouse: every conversion's journey as
+Shared by tests/models/test_attribution_peers.py (do they agree?) and bench/bench_attribution.py
+(how fast is each?). `export_journeys` reads a built warehouse: every conversion's journey as
 int_attribution_journeys_joined holds it, and the aggregated converting and non-converting paths
 that the Markov and Shapley model (int_touchpoints_attributed_algorithmically.py) solves. The
 `run_*` functions feed those journeys to ChannelAttribution and marketing-attribution-models (the
@@ -19,7 +19,7 @@ from typing import Any
 
 import duckdb
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 MODEL_FILE = REPO / "models/intermediate/attribution/int_touchpoints_attributed_algorithmically.py"
 # ChannelAttribution's Markov model is a Monte-Carlo estimate: 10 million simulated paths (the
 # default is 100,000), long enough for every cycle in the data.

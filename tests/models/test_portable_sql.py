@@ -3,7 +3,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "check_portable_sql.py"
+SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "check_portable_sql.py"
 
 spec = importlib.util.spec_from_file_location("check_portable_sql", SCRIPT)
 assert spec is not None and spec.loader is not None

@@ -1,6 +1,7 @@
 """Run one source's ingestion in a child process that kills itself (SIGKILL) at a chosen step.
 
-Usage: python tests/ingest_child.py <system> <server url> <world dir> <duckdb file> <extract|load>
+Usage:
+    python tests/support/ingest_child.py SYSTEM SERVER_URL WORLD_DIR DUCKDB_FILE {extract,load}
 """
 
 from __future__ import annotations

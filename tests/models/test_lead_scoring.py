@@ -31,7 +31,7 @@ metrics = pytest.importorskip("sklearn.metrics")
 from warehouse_support import BuiltWarehouse  # noqa: E402
 
 MODEL_FILE = (
-    Path(__file__).resolve().parents[1]
+    Path(__file__).resolve().parents[2]
     / "models"
     / "intermediate"
     / "lead_scoring"

@@ -30,7 +30,7 @@ from gtm import cli
 from gtm.ops import publish, runs
 
 runner = CliRunner()
-TESTS = Path(__file__).resolve().parent
+TESTS = Path(__file__).resolve().parents[1] / "support"
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from gtm.sources import SOURCES
 from gtm_demo.settings import demo_source
 
 END = datetime(2026, 6, 30, tzinfo=UTC)
-CHILD = Path(__file__).with_name("ingest_child.py")
+CHILD = Path(__file__).resolve().parents[1] / "support" / "ingest_child.py"
 
 
 FAST = {
