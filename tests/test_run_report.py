@@ -19,7 +19,7 @@ import pytest
 from run_support import BIN, Reader, make_project, query, run_env
 
 from gtm import cli, sources
-from gtm.ops import publish, runs
+from gtm.ops import lock, publish
 
 
 @dataclass
@@ -68,7 +68,7 @@ def two_runs(world_small, tmp_path_factory):
         second = subprocess.Popen(
             command, cwd=root, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
         )
-        lock_file = runs.lock_path(warehouse)
+        lock_file = lock.lock_path(warehouse)
         deadline = time.monotonic() + 60
         while str(second.pid) not in (lock_file.read_text() if lock_file.exists() else ""):
             assert time.monotonic() < deadline, "the second run never took the lock"
@@ -194,7 +194,7 @@ def test_the_lock_of_a_dead_holder_does_not_block(tmp_path):
         [
             sys.executable,
             "-c",
-            "import sys, time; from pathlib import Path; from gtm.ops.runs import RunLock; "
+            "import sys, time; from pathlib import Path; from gtm.ops.lock import RunLock; "
             "RunLock(Path(sys.argv[1]), 'holder').acquire(); print('held', flush=True); "
             "time.sleep(60)",
             str(warehouse),
@@ -203,9 +203,9 @@ def test_the_lock_of_a_dead_holder_does_not_block(tmp_path):
         text=True,
     )
     assert holder.stdout.readline().strip() == "held"
-    with pytest.raises(runs.LockHeld, match=f"pid {holder.pid}, `holder` started 20"):
-        runs.RunLock(warehouse).acquire()
+    with pytest.raises(lock.LockHeld, match=f"pid {holder.pid}, `holder` started 20"):
+        lock.RunLock(warehouse).acquire()
     holder.kill()
     holder.wait(timeout=10)
-    with runs.RunLock(warehouse, "after"):
-        assert json.loads(runs.lock_path(warehouse).read_text())["pid"] == os.getpid()
+    with lock.RunLock(warehouse, "after"):
+        assert json.loads(lock.lock_path(warehouse).read_text())["pid"] == os.getpid()
