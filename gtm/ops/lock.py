@@ -52,14 +52,13 @@ class _FileLock:
         except BlockingIOError:
             os.close(fd)
             raise LockHeld(self._refusal(self._holder())) from None
-        if not self.shared or os.fstat(fd).st_size == 0:
-            holder = {
-                "pid": os.getpid(),
-                "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
-                "command": self.command,
-            }
-            os.ftruncate(fd, 0)
-            os.pwrite(fd, json.dumps(holder).encode(), 0)
+        holder = {  # several readers may share a lock: the file names the latest
+            "pid": os.getpid(),
+            "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "command": self.command,
+        }
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, json.dumps(holder).encode(), 0)
         self._fd = fd
 
     def release(self) -> None:
