@@ -32,7 +32,14 @@ def test_ctrl_c_during_the_build_is_recorded_as_interrupted(tmp_path, receiver):
     root = make_project(tmp_path / "project", slow=True)
     warehouse = root / "warehouse.duckdb"
     marker = tmp_path / "building"
-    env = run_env(warehouse, GTM_TEST_SLOW=str(marker), GTM__ALERTS__WEBHOOK_URL=receiver.url)
+    env = run_env(
+        warehouse,
+        GTM_TEST_SLOW=str(marker),
+        # dbt cancels its queries at once but waits for Python work that is running: the slow
+        # model sleeps 15 s, then dbt stops and the run records the interruption.
+        GTM_TEST_SLOW_SECONDS="15",
+        GTM__ALERTS__WEBHOOK_URL=receiver.url,
+    )
     child = subprocess.Popen(
         [sys.executable, "-c", RUN_CHILD, str(TESTS)],
         cwd=root,
@@ -40,6 +47,8 @@ def test_ctrl_c_during_the_build_is_recorded_as_interrupted(tmp_path, receiver):
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        # As in a terminal: a job started in the background may inherit SIGINT ignored.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     deadline = time.monotonic() + 240
     while not marker.exists():
