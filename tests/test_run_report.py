@@ -19,7 +19,8 @@ import pytest
 from run_support import BIN, Reader, make_project, query, run_env
 
 from gtm import cli, sources
-from gtm.ops import lock, publish
+from gtm.ops import anomalies, lock, publish
+from gtm.ops.settings import RunSettings
 
 
 @dataclass
@@ -154,6 +155,18 @@ def test_second_run_reports_the_rows_it_added(two_runs):
     assert {key: counts["rows_in_raw"] for key, counts in second.items()} == now
     for key, counts in second.items():
         assert counts["loaded"] == now[key] - two_runs.raw_after_first.get(key, 0)
+
+
+def test_unchanged_demo_runs_raise_no_anomaly(two_runs):
+    # The demo world does not change between runs: four runs like the second after the first
+    # full load are a steady state, and the first load is no baseline for them.
+    second = two_runs.second
+    assert second["anomalies"] == []
+    history = [second] * 4 + [two_runs.first]  # newest first
+    assert anomalies.anomalies(second["ingest"], history, RunSettings()) == []
+    assert (
+        anomalies.anomalies(second["ingest"], history[-2:], RunSettings(anomaly_min_runs=1)) == []
+    )
 
 
 def test_every_report_is_in_the_run_history(two_runs):
