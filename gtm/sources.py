@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 from ingest import SYSTEMS, source_factory
-from ingest.pipelines import IngestContext
 
 
 class DemoUnavailableError(RuntimeError):
@@ -22,9 +21,17 @@ class DemoUnavailableError(RuntimeError):
 
 
 @dataclass(frozen=True)
-class LoadContext(IngestContext):
-    """What a source's `load` needs to know about this run."""
+class LoadContext:
+    """What a source's `load` needs to know about this run.
 
+    It carries the fields of `ingest.pipelines.IngestContext` (what `run_source` reads) without
+    importing dlt, so that `gtm --help` does not pay for it.
+    """
+
+    root: Path
+    """The repo root (dlt's project folder)."""
+    duckdb_path: Path
+    """The DuckDB warehouse file that dlt loads into and dbt builds from."""
     world_dir: Path | None = None
     """The demo world folder when loading from the local demo servers, else None (real APIs)."""
 
@@ -78,7 +85,7 @@ def _loader(system: str) -> Callable[[LoadContext], Any]:
         from dlt.common.configuration.exceptions import ConfigFieldMissingException
 
         from ingest.http import SourceError
-        from ingest.pipelines import run_source
+        from ingest.pipelines import IngestContext, run_source
 
         with _demo_server(system, context) as handle:
             try:
@@ -91,9 +98,9 @@ def _loader(system: str) -> Callable[[LoadContext], Any]:
                 raise SourceError(
                     f"{system}: missing configuration: {missing}; set them in .dlt/secrets.toml "
                     f"(see .dlt/example.secrets.toml) or as SOURCES__{system.upper()}__<NAME> "
-                    "environment variables, or load the demo world with --world"
+                    "environment variables, or leave out --live to load the demo world"
                 ) from None
-            return run_source(system, source, context)
+            return run_source(system, source, IngestContext(context.root, context.duckdb_path))
 
     return load
 

@@ -16,6 +16,8 @@ import urllib.request
 from collections.abc import Mapping
 from typing import Any
 
+from gtm.ops.report import AlertOutcome
+
 KINDS = ("failure", "test_failure", "schema_change", "anomaly")
 """Alert kinds, in the order a message lists them."""
 
@@ -132,15 +134,20 @@ def post(url: str, message: Mapping[str, Any], timeout: float = 10.0) -> None:
         raise RuntimeError(f"the alert webhook could not be reached ({reason})") from None
 
 
-def send_alert(report: Mapping[str, Any], webhook_url: str) -> dict[str, Any]:
-    """Post the alert a report calls for; return what happened, for the report itself."""
+def send_alert(report: Mapping[str, Any], webhook_url: str) -> AlertOutcome:
+    """Post the alert a report (its JSON form) calls for; return what happened, for the report.
+
+    An interrupted run (Ctrl-C) is someone's decision, not an incident: it never alerts.
+    """
+    if report.get("status") == "interrupted":
+        return AlertOutcome([], sent=False, reason="the run was interrupted")
     kinds = alert_kinds(report)
     if not kinds:
-        return {"kinds": [], "sent": False, "reason": "nothing to alert on"}
+        return AlertOutcome([], sent=False, reason="nothing to alert on")
     if not webhook_url:
-        return {"kinds": kinds, "sent": False, "reason": "no webhook configured"}
+        return AlertOutcome(kinds, sent=False, reason="no webhook configured")
     try:
         post(webhook_url, build_message(report, kinds))
     except RuntimeError as exc:
-        return {"kinds": kinds, "sent": False, "reason": str(exc)}
-    return {"kinds": kinds, "sent": True}
+        return AlertOutcome(kinds, sent=False, reason=str(exc))
+    return AlertOutcome(kinds, sent=True)

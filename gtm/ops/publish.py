@@ -19,8 +19,10 @@ from typing import Any
 
 import duckdb
 
+from gtm import project
+from gtm.ops.report import PublishOutcome
+
 MARTS_SCHEMA = "marts"
-DEFAULT_FILE = "marts.duckdb"
 STORAGE_VERSION = "v1.4.0"
 """The storage format of the published file: readable by DuckDB 1.4 and later clients."""
 INFO_TABLE = "gtm_publish_info"
@@ -38,13 +40,30 @@ class Published:
 
 
 def publish_path(duckdb_path: Path, configured: str = "", root: Path | None = None) -> Path:
-    """Where the marts are published: `configured` (relative to `root`) or beside the warehouse."""
+    """Where the marts are published: `configured` (relative to `root`) or beside the warehouse.
+
+    Unconfigured, each warehouse has its own file (`project.default_publish_path`).
+    """
+    root = root or project.find_repo_root()
     if not configured:
-        return duckdb_path.parent / DEFAULT_FILE
+        return project.default_publish_path(root, duckdb_path)
     path = Path(configured).expanduser()
     if not path.is_absolute():
-        path = (root or Path.cwd()) / path
+        path = root / path
     return path.resolve()
+
+
+def staging_path(target: Path, run_id: str) -> Path:
+    """Return the file a publish writes before moving it onto `target`.
+
+    Hidden, and named `*.duckdb` so that the `*.duckdb` rule of `.gitignore` covers it (and its
+    `.wal`): a publish killed midway leaves nothing that git shows; the next publish removes it.
+    """
+    return target.with_name(f".{target.name}.{run_id}.tmp.duckdb")
+
+
+def _leftovers(target: Path) -> list[Path]:
+    return sorted(target.parent.glob(f".{target.name}.*.tmp*"))
 
 
 def _quote(name: str) -> str:
@@ -68,9 +87,18 @@ def publish_marts(duckdb_path: Path, target: Path, run_id: str) -> Published:
     if target.resolve() == duckdb_path.resolve():
         raise ValueError(f"the publish path {target} is the warehouse itself; choose another file")
     target.parent.mkdir(parents=True, exist_ok=True)
-    for leftover in target.parent.glob(f".{target.name}.*.tmp*"):
+    for leftover in _leftovers(target):
         leftover.unlink()  # a killed publish; the caller holds the run lock, so nobody writes it
-    staging = target.with_name(f".{target.name}.{run_id}.tmp")
+    staging = staging_path(target, run_id)
+    try:
+        return _publish(duckdb_path, target, staging, run_id)
+    except BaseException:
+        for partial in _leftovers(target):  # a failed publish cleans up after itself
+            partial.unlink(missing_ok=True)
+        raise
+
+
+def _publish(duckdb_path: Path, target: Path, staging: Path, run_id: str) -> Published:
     published_at = datetime.now(UTC).isoformat(timespec="seconds")
     tables: dict[str, int] = {}
     with duckdb.connect() as con:
@@ -121,3 +149,29 @@ def read_published(target: Path) -> dict[str, Any] | None:
     if row is None:
         return None
     return {"run_id": row[0], "published_at": row[1].isoformat()}
+
+
+def publish_if_tested(
+    warehouse: Path, target: Path, run_id: str, build: Any
+) -> tuple[PublishOutcome, Exception | None]:
+    """Publish the marts when `build` (a `DbtSummary`, or None) passed every test.
+
+    Otherwise, or when publishing fails, BI keeps the last publish and the outcome says which.
+    Returns the outcome and the error that stopped the publish, if any.
+    """
+    tested = build is not None and build.success and not build.failed
+    outcome = PublishOutcome(path=str(target), tested=tested)
+    if not tested:
+        outcome.reason = "the build did not run" if build is None else "the build has failing nodes"
+        outcome.kept = read_published(target)
+        return outcome, None
+    try:
+        done = publish_marts(warehouse, target, run_id)
+    except (duckdb.Error, OSError, ValueError) as exc:
+        outcome.reason = "publishing failed"
+        outcome.kept = read_published(target)
+        return outcome, exc
+    outcome.published = True
+    outcome.published_at = done.published_at
+    outcome.tables = done.tables
+    return outcome, None

@@ -11,6 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from gtm import cli, sources
+from gtm.ops import world
 
 REPO = Path(__file__).resolve().parents[2]
 runner = CliRunner()
@@ -85,7 +86,7 @@ def fake_generator(monkeypatch):
         GENERATOR_VERSION="test",
         calls=calls,
     )
-    monkeypatch.setattr(cli, "_generator", lambda: fake)
+    monkeypatch.setattr(world, "generator", lambda: fake)
     return fake
 
 
@@ -115,7 +116,7 @@ def test_ingest_without_credentials_is_one_line_naming_the_source(
 ):
     monkeypatch.setattr(cli, "_STATE", cli._State())
     with pytest.raises(SystemExit) as exit_info:
-        cli.main(["ingest", "salesforce"])
+        cli.main(["ingest", "salesforce", "--live"])
     assert exit_info.value.code == 1
     err_lines = capsys.readouterr().err.strip().splitlines()
     assert len(err_lines) == 1
@@ -142,7 +143,7 @@ def test_exception_is_one_red_line_without_debug(monkeypatch, capsys):
     )
     monkeypatch.setattr(cli, "_STATE", cli._State())
     with pytest.raises(SystemExit) as exit_info:
-        cli.main(["ingest", "exploding"])
+        cli.main(["ingest", "exploding", "--live"])
     assert exit_info.value.code == 1
     err_lines = capsys.readouterr().err.strip().splitlines()
     assert len(err_lines) == 1
@@ -158,7 +159,7 @@ def test_exception_keeps_traceback_with_debug(monkeypatch):
     )
     monkeypatch.setattr(cli, "_STATE", cli._State())
     with pytest.raises(RuntimeError, match="boom"):
-        cli.main(["--debug", "ingest", "exploding"])
+        cli.main(["--debug", "ingest", "exploding", "--live"])
 
 
 def test_build_on_temp_warehouse(scratch_project, tmp_path):
@@ -181,7 +182,7 @@ def test_demo_generates_once_and_says_no_servers(scratch_project, fake_generator
     assert fake_generator.calls[0][0] == scratch_project / ".gtm" / "world"
 
 
-def test_run_writes_report(scratch_project, fake_generator, monkeypatch):
+def test_run_writes_report(scratch_project, fake_generator, monkeypatch, tmp_path):
     seen = []
 
     def fake_load(context):
@@ -192,7 +193,9 @@ def test_run_writes_report(scratch_project, fake_generator, monkeypatch):
     monkeypatch.setenv("GTM__ALERTS__WEBHOOK_URL", "")
     result = runner.invoke(cli.app, ["run"])
     assert result.exit_code == 0, result.output
-    report = json.loads((scratch_project / "target" / "gtm_run_report.json").read_text())
+    # the warehouse is tmp/out/warehouse.duckdb: its target folder is beside it
+    target = tmp_path / "out" / ".gtm" / "warehouse" / "target"
+    report = json.loads((target / "gtm_run_report.json").read_text())
     assert [stage["stage"] for stage in report["stages"]] == [
         "generate",
         "ingest",

@@ -27,7 +27,7 @@ from run_support import (
 from typer.testing import CliRunner
 
 from gtm import cli
-from gtm.ops import publish, runs
+from gtm.ops import lock, publish
 
 runner = CliRunner()
 TESTS = Path(__file__).resolve().parents[1] / "support"
@@ -252,7 +252,7 @@ def test_a_run_killed_during_the_build_keeps_the_publish_and_the_lock_frees(tmp_
     killed.wait(timeout=30)
     assert run_id_of(published) == "good"
 
-    with runs.RunLock(warehouse, "test"):  # the dead run's lock did not outlive it
+    with lock.RunLock(warehouse, "test"):  # the dead run's lock did not outlive it
         pass
     monkeypatch.chdir(root)
     monkeypatch.setenv("GTM_DUCKDB_PATH", str(warehouse))

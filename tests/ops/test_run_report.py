@@ -19,7 +19,8 @@ import pytest
 from run_support import BIN, Reader, make_project, query, run_env
 
 from gtm import cli, sources
-from gtm.ops import publish, runs
+from gtm.ops import anomalies, lock, publish
+from gtm.ops.settings import RunSettings
 
 
 @dataclass
@@ -68,7 +69,7 @@ def two_runs(world_small, tmp_path_factory):
         second = subprocess.Popen(
             command, cwd=root, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
         )
-        lock_file = runs.lock_path(warehouse)
+        lock_file = lock.lock_path(warehouse)
         deadline = time.monotonic() + 60
         while str(second.pid) not in (lock_file.read_text() if lock_file.exists() else ""):
             assert time.monotonic() < deadline, "the second run never took the lock"
@@ -156,6 +157,18 @@ def test_second_run_reports_the_rows_it_added(two_runs):
         assert counts["loaded"] == now[key] - two_runs.raw_after_first.get(key, 0)
 
 
+def test_unchanged_demo_runs_raise_no_anomaly(two_runs):
+    # The demo world does not change between runs: four runs like the second after the first
+    # full load are a steady state, and the first load is no baseline for them.
+    second = two_runs.second
+    assert second["anomalies"] == []
+    history = [second] * 4 + [two_runs.first]  # newest first
+    assert anomalies.anomalies(second["ingest"], history, RunSettings()) == []
+    assert (
+        anomalies.anomalies(second["ingest"], history[-2:], RunSettings(anomaly_min_runs=1)) == []
+    )
+
+
 def test_every_report_is_in_the_run_history(two_runs):
     rows = query(
         two_runs.warehouse,
@@ -194,7 +207,7 @@ def test_the_lock_of_a_dead_holder_does_not_block(tmp_path):
         [
             sys.executable,
             "-c",
-            "import sys, time; from pathlib import Path; from gtm.ops.runs import RunLock; "
+            "import sys, time; from pathlib import Path; from gtm.ops.lock import RunLock; "
             "RunLock(Path(sys.argv[1]), 'holder').acquire(); print('held', flush=True); "
             "time.sleep(60)",
             str(warehouse),
@@ -203,9 +216,9 @@ def test_the_lock_of_a_dead_holder_does_not_block(tmp_path):
         text=True,
     )
     assert holder.stdout.readline().strip() == "held"
-    with pytest.raises(runs.LockHeld, match=f"pid {holder.pid}, `holder` started 20"):
-        runs.RunLock(warehouse).acquire()
+    with pytest.raises(lock.LockHeld, match=f"pid {holder.pid}, `holder` started 20"):
+        lock.RunLock(warehouse).acquire()
     holder.kill()
     holder.wait(timeout=10)
-    with runs.RunLock(warehouse, "after"):
-        assert json.loads(runs.lock_path(warehouse).read_text())["pid"] == os.getpid()
+    with lock.RunLock(warehouse, "after"):
+        assert json.loads(lock.lock_path(warehouse).read_text())["pid"] == os.getpid()

@@ -58,11 +58,11 @@ from pathlib import Path
 
 
 def model(dbt, session):
-    """Sleep while `GTM_TEST_SLOW` names a marker file, so a test can kill the build midway."""
+    """Sleep while `GTM_TEST_SLOW` names a marker file, so a test can stop the build midway."""
     marker = os.environ.get("GTM_TEST_SLOW")
     if marker:
         Path(marker).write_text("building")
-        time.sleep(120)
+        time.sleep(float(os.environ.get("GTM_TEST_SLOW_SECONDS", "120")))
     return session.sql("select 1 as slow_id")
 '''
 
