@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from run_support import Receiver, make_project, query, read_report, run_env
 
-TESTS = Path(__file__).resolve().parents[1]
+TESTS = Path(__file__).resolve().parents[1] / "support"
 
 RUN_CHILD = """
 import sys
