@@ -8,13 +8,13 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from ingest.http import AuthenticationError, QuotaExceededError, RateLimiter, SourceError
 
 from gtm_demo.servers.facebook_ads import start
 from gtm_demo.serving import Fault
 from ingest.facebook_ads import facebook_ads_source
 from ingest.facebook_ads import helpers as fb_helpers
 from ingest.facebook_ads.helpers import make_classify, throttle_hint
-from ingest.http import AuthenticationError, QuotaExceededError, RateLimiter, SourceError
 from ingest.pipelines import IngestContext, run_source
 
 TOKEN = "demo-facebook-token"

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from ingest.http import AuthenticationError, QuotaExceededError, SourceError
 
 from gtm_demo.servers.google_ads import (
     API_VERSION,
@@ -21,7 +22,6 @@ from gtm_demo.serving import Fault
 from ingest.extract import date_windows as windows
 from ingest.google_ads import google_ads_source
 from ingest.google_ads.helpers import CustomerNotEnabledError, classify
-from ingest.http import AuthenticationError, QuotaExceededError, SourceError
 from ingest.pipelines import IngestContext, LoadResult, run_source
 
 NAME = "google_ads"

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from ingest.http import AuthenticationError, QuotaExceededError, SourceError
 from ingest_support import load, raw_tables, world_query, world_state
 
 from gtm_demo.servers import linkedin_ads
 from gtm_demo.serving import Fault
-from ingest.http import AuthenticationError, QuotaExceededError, SourceError
 from ingest.linkedin_ads import linkedin_ads_source
 
 END = datetime(2026, 6, 30, tzinfo=UTC)
