@@ -51,9 +51,10 @@ class OAuth(AuthBase):
     ) -> None:
         if form is None and not token:
             raise AuthenticationError(f"{source}: no credentials configured")
+        # A token given with a grant is used until it is refused, then renewed by the grant.
         self.source = source
         self.form = form
-        self.token = None if form else token
+        self.token = token or None
         self.retry_refused = retry_refused
         self.answer: dict[str, Any] = {}
         """The token endpoint's last answer (Salesforce's names the instance URL)."""

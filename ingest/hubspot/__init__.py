@@ -567,7 +567,7 @@ def hubspot_source(
             "client_id, client_secret and refresh_token (OAuth)"
         )
     token_url = base_url.rstrip("/") + TOKEN_PATH
-    auth = OAuth(NAME, token_url, form, token=access_token)
+    auth = OAuth(NAME, token_url, form, token=None if form else access_token)
     common: dict[str, Any] = {"auth": auth, "classify": classify}
     client = Transport(NAME, base_url, limiter=RateLimiter(requests_per_10s, 10.0), **common)
     search = Transport(NAME, base_url, limiter=RateLimiter(searches_per_second, 1.0), **common)
