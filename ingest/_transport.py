@@ -19,7 +19,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
-from functools import partial
+from functools import cache, partial
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -315,10 +315,6 @@ class Transport:
             response.json = lambda **_: parsed  # type: ignore[method-assign]
         return response
 
-    def close(self) -> None:
-        """Close the connection pool."""
-        self._adapter.close()
-
 
 def _retry(response: Response, problem: str) -> Response:
     response.gtm_retry = True  # type: ignore[attr-defined]
@@ -326,11 +322,7 @@ def _retry(response: Response, problem: str) -> Response:
     return response
 
 
-_PATHS: dict[str, Any] = {}
-
-
+@cache
 def _compiled(path: str) -> Any:
     """Return `path` compiled, once (dlt would parse the text again on every page)."""
-    if path not in _PATHS:
-        _PATHS[path] = compile_path(path)
-    return _PATHS[path]
+    return compile_path(path)
