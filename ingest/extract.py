@@ -1,4 +1,4 @@
-"""Helpers every source's extraction shares: concurrency, date windows, keyed Arrow pages."""
+"""What every source's extraction shares: concurrency, date windows, pages, keyed Arrow tables."""
 
 from __future__ import annotations
 
