@@ -84,7 +84,7 @@ def _loader(system: str) -> Callable[[LoadContext], Any]:
     def load(context: LoadContext) -> Any:
         from dlt.common.configuration.exceptions import ConfigFieldMissingException
 
-        from ingest.http import SourceError
+        from ingest import SourceError
         from ingest.pipelines import IngestContext, run_source
 
         with _demo_server(system, context) as handle:

@@ -1,4 +1,4 @@
-"""Helpers every source's extraction shares: concurrency, date windows, keyed Arrow pages."""
+"""What every source's extraction shares: concurrency, date windows, pages, keyed Arrow tables."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 
 import pyarrow as pa
 
-from ingest.http import SourceError
+from ingest._transport import SourceError
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -160,3 +160,21 @@ def keyed(table: pa.Table, *keys: str) -> pa.Table:
     """Mark a page's primary-key columns as never null, as dlt's schema declares them."""
     fields = [field.with_nullable(False) if field.name in keys else field for field in table.schema]
     return table.cast(pa.schema(fields, metadata=table.schema.metadata))
+
+
+def skip_repeats(pages: Iterable[list[T]], key: Callable[[T], Any]) -> Iterator[list[T]]:
+    """Yield each non-empty page without a leading record that repeats the previous page's last.
+
+    Paged APIs can start a page with the record that ended the one before (a listing that
+    shifted between the two calls); `key` says which records are the same.
+    """
+    last: Any = _NOTHING
+    for records in pages:
+        if records and last is not _NOTHING and key(records[0]) == last:
+            records = records[1:]
+        if records:
+            last = key(records[-1])
+            yield records
+
+
+_NOTHING = object()

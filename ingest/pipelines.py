@@ -23,7 +23,7 @@ from dlt.pipeline.exceptions import PipelineStepFailed
 with contextlib.suppress(ImportError):
     import pandas  # noqa: F401
 
-from ingest.http import SourceError
+from ingest._transport import SourceError
 
 
 @dataclass(frozen=True)

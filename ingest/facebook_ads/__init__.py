@@ -35,59 +35,46 @@ import dlt
 import pyarrow as pa
 from dlt.sources import DltResource
 
-from ingest.extract import date_windows, id_list, parse_date, run_concurrently
+from ingest._oauth import OAuth
+from ingest._transport import AuthenticationError, RateLimiter, SourceError, Transport
+from ingest.extract import date_windows, id_list, parse_date, run_concurrently, skip_repeats
 from ingest.facebook_ads.helpers import (
     ACCOUNT_FIELDS,
     EDGES,
     INSIGHT_FIELDS,
-    NAME,
+    NextLink,
     accounts_table,
     entity_table,
     insights_table,
     make_classify,
 )
-from ingest.http import ApiClient, AuthenticationError, RateLimiter, SourceError
-
-DEFAULT_BASE_URL = "https://graph.facebook.com"
-DEFAULT_API_VERSION = "v23.0"
-DEFAULT_HISTORY_DAYS = 3 * 365
-"""How far back the first load reads when no `start_date` is set (Meta keeps 37 months)."""
-EFFECTIVE_STATUSES = (
-    "ACTIVE",
-    "PAUSED",
-    "ARCHIVED",
-    "CAMPAIGN_PAUSED",
-    "ADSET_PAUSED",
-    "IN_PROCESS",
-    "WITH_ISSUES",
-    "PENDING_REVIEW",
-    "DISAPPROVED",
-    "PREAPPROVED",
-    "PENDING_BILLING_INFO",
+from ingest.facebook_ads.settings import (
+    AD_ACCOUNT,
+    ATTRIBUTION_WINDOWS,
+    DAYS_PER_REPORT,
+    DEFAULT_API_VERSION,
+    DEFAULT_BASE_URL,
+    DEFAULT_HISTORY_DAYS,
+    DONE,
+    EDGE,
+    EFFECTIVE_STATUSES,
+    FAILED,
+    INSIGHTS,
+    INSIGHTS_PAGE_SIZE,
+    INSIGHTS_REQUESTS_PER_MINUTE,
+    LEAD_ACTION_TYPE,
+    LOOKBACK_DAYS,
+    MAX_THROTTLE_WAIT,
+    MY_AD_ACCOUNTS,
+    NAME,
+    PAGE_SIZE,
+    POLL_INTERVAL,
+    REPORT_ATTEMPTS,
+    REPORT_RESULTS,
+    REPORT_TIMEOUT,
+    REQUESTS_PER_MINUTE,
+    WORKERS,
 )
-"""Every effective status asked for (edges leave archived objects out unless asked)."""
-DONE, FAILED = "Job Completed", ("Job Failed", "Job Skipped")
-
-
-class GraphAuth:
-    """A Graph API access token, sent as a bearer header (never in URLs, so never in logs).
-
-    There is no refresh flow for these tokens: a request refused with error 190 is tried once
-    more, and a second refusal is final.
-    """
-
-    def __init__(self, access_token: str | None) -> None:
-        if not access_token:
-            raise AuthenticationError(f"{NAME}: no access_token configured")
-        self.token = access_token
-
-    def authorize(self, headers: dict[str, str]) -> None:
-        """Put the token on a request's headers."""
-        headers["Authorization"] = f"Bearer {self.token}"
-
-    def refresh(self) -> bool:
-        """Allow the one retry of a request refused with error 190."""
-        return True
 
 
 class ReportNotReady(Exception):
@@ -118,9 +105,12 @@ class GraphApi:
         poll_interval: float,
         report_timeout: float,
         report_attempts: int,
-        client_options: dict[str, Any],
     ) -> None:
-        self.auth = GraphAuth(access_token)
+        if not access_token:
+            raise AuthenticationError(f"{NAME}: no access_token configured")
+        # Sent as a bearer header (never in URLs, so never in logs). These tokens have no
+        # refresh flow: a request refused with error 190 is tried once more, then it is final.
+        self.auth = OAuth(NAME, token=access_token, retry_refused=True)
         self.base_url = f"{base_url.rstrip('/')}/{api_version.strip('/')}/"
         self.account_ids = [str(a).removeprefix("act_") for a in account_ids or []]
         self.page_size = page_size
@@ -132,13 +122,12 @@ class GraphApi:
         self.poll_interval = poll_interval
         self.report_timeout = report_timeout
         self.report_attempts = max(1, report_attempts)
-        self.client_options = client_options
-        self._clients: dict[tuple[str | None, str], ApiClient] = {}
+        self._clients: dict[tuple[str | None, str], Transport] = {}
         self._lock = threading.Lock()
         self._accounts: list[dict[str, Any]] | None = None
         self._accounts_lock = threading.Lock()
 
-    def client(self, account_id: str | None, kind: str = "management") -> ApiClient:
+    def client(self, account_id: str | None, kind: str = "management") -> Transport:
         """Return the client for `account_id`'s calls of `kind` ("management" or "insights")."""
         with self._lock:
             client = self._clients.get((account_id, kind))
@@ -146,49 +135,32 @@ class GraphApi:
                 # One window per account and kind; a throttling answer holds it for the wait
                 # the usage headers name.
                 limiter = RateLimiter(self.rates[kind], 60.0)
-                client = ApiClient(
+                client = Transport(
                     NAME,
                     self.base_url,
-                    authorize=self.auth.authorize,
-                    refresh=self.auth.refresh,
+                    auth=self.auth,
                     classify=make_classify(limiter, self.max_throttle_wait),
                     limiter=limiter,
-                    **self.client_options,
                 )
                 self._clients[(account_id, kind)] = client
             return client
 
     def pages(
         self,
-        client: ApiClient,
+        client: Transport,
         path: str,
         params: dict[str, Any] | None,
         key: Callable,
         stop: threading.Event | None = None,
     ) -> Iterator[list[dict[str, Any]]]:
-        """Yield the `data` pages of an edge, following `paging.next`; each record once.
+        """Yield the `data` pages of an edge, following `paging.next`.
 
         A record repeated across a page boundary (which the API can do) is dropped by `key`.
         """
-        seen: set[Any] = set()
-        reply = client.get(path, params=params)
-        followed: set[str] = set()
-        while True:
-            fresh = []
-            for record in reply.data.get("data", []):
-                record_key = key(record)
-                if record_key not in seen:
-                    seen.add(record_key)
-                    fresh.append(record)
-            if fresh:
-                yield fresh
-            following = (reply.data.get("paging") or {}).get("next")
-            if not following or following in followed:
-                return
+        for page in skip_repeats(client.paginate(path, NextLink(), "data", params=params), key):
+            yield page
             if stop is not None and stop.is_set():
                 raise Cancelled(path)
-            followed.add(following)
-            reply = client.get(following)
 
     # --- accounts ---------------------------------------------------------------------------
 
@@ -203,13 +175,14 @@ class GraphApi:
         fields = ",".join(["id", *ACCOUNT_FIELDS])
         if not self.account_ids:
             params = {"fields": fields, "limit": self.page_size}
-            pages = self.pages(self.client(None), "me/adaccounts", params, _account_key)
+            pages = self.pages(self.client(None), MY_AD_ACCOUNTS, params, _account_key)
             found = [record for page in pages for record in page]
             return sorted(found, key=lambda r: r["account_id"])
 
         def one(account_id: str) -> dict[str, Any]:
             client = self.client(account_id)
-            return client.get(f"act_{account_id}", params={"fields": fields}).data
+            path = AD_ACCOUNT.format(account_id=account_id)
+            return client.get(path, params={"fields": fields}).json()
 
         return [found for _, found in run_concurrently(one, self.account_ids, self.workers)]
 
@@ -222,7 +195,7 @@ class GraphApi:
         if spec["statuses"]:
             statuses = [*EFFECTIVE_STATUSES, *(["DELETED"] if self.include_deleted else [])]
             params["effective_status"] = json.dumps(statuses)
-        path = f"act_{account_id}/{spec['edge']}"
+        path = EDGE.format(account_id=account_id, edge=spec["edge"])
         pages = self.pages(self.client(account_id), path, params, lambda r: r["id"])
         return [record for page in pages for record in page]
 
@@ -250,10 +223,9 @@ class GraphApi:
         }
         problem = ""
         for _attempt in range(self.report_attempts):
-            created = self.client(account_id, "insights").post(
-                f"act_{account_id}/insights", data=params
-            )
-            run_id = str(created.data["report_run_id"])
+            path = INSIGHTS.format(account_id=account_id)
+            created = self.client(account_id, "insights").post(path, data=params).json()
+            run_id = str(created["report_run_id"])
             try:
                 self._wait_for(account_id, run_id, stop)
             except ReportNotReady as exc:
@@ -262,7 +234,7 @@ class GraphApi:
             rows: list[dict[str, Any]] = []
             pages = self.pages(
                 self.client(account_id, "insights"),
-                f"{run_id}/insights",
+                REPORT_RESULTS.format(run_id=run_id),
                 {"limit": self.insights_page_size},
                 _insight_key,
                 stop,
@@ -285,7 +257,7 @@ class GraphApi:
                 raise Cancelled(run_id)
             run = client.get(
                 run_id, params={"fields": "async_status,async_percent_completion"}
-            ).data
+            ).json()
             status = run.get("async_status")
             percent = run.get("async_percent_completion")
             # A run can report 100% while still "Job Running": only both together mean done.
@@ -391,24 +363,21 @@ def facebook_ads_source(
     base_url: str = DEFAULT_BASE_URL,
     api_version: str = DEFAULT_API_VERSION,
     start_date: str | None = None,
-    lookback_days: int = 28,
+    lookback_days: int = LOOKBACK_DAYS,
     end_date: str | None = None,
-    days_per_report: int = 30,
-    attribution_windows: Sequence[str] = ("7d_click", "1d_view"),
-    lead_action_type: str = "lead",
+    days_per_report: int = DAYS_PER_REPORT,
+    attribution_windows: Sequence[str] = ATTRIBUTION_WINDOWS,
+    lead_action_type: str = LEAD_ACTION_TYPE,
     include_deleted: bool = False,
-    page_size: int = 100,
-    insights_page_size: int = 500,
-    requests_per_minute: int = 300,
-    insights_requests_per_minute: int = 120,
-    workers: int = 4,
-    poll_interval: float = 1.0,
-    report_timeout: float = 1800.0,
-    report_attempts: int = 3,
-    max_throttle_wait: float = 600.0,
-    max_attempts: int = 6,
-    backoff: float = 0.5,
-    timeout: float = 60.0,
+    page_size: int = PAGE_SIZE,
+    insights_page_size: int = INSIGHTS_PAGE_SIZE,
+    requests_per_minute: int = REQUESTS_PER_MINUTE,
+    insights_requests_per_minute: int = INSIGHTS_REQUESTS_PER_MINUTE,
+    workers: int = WORKERS,
+    poll_interval: float = POLL_INTERVAL,
+    report_timeout: float = REPORT_TIMEOUT,
+    report_attempts: int = REPORT_ATTEMPTS,
+    max_throttle_wait: float = MAX_THROTTLE_WAIT,
 ) -> Iterator[DltResource]:
     """Meta ad accounts, campaigns, ad sets, ads, creatives and daily ad insights.
 
@@ -417,7 +386,7 @@ def facebook_ads_source(
     the last date loaded. `days_per_report` sizes the date windows of the async report runs,
     `workers` how many run at once; `requests_per_minute` / `insights_requests_per_minute` are
     per ad account. `account_ids` may carry the `act_` prefix or not; a comma-separated string
-    works too.
+    works too. Timeouts and retries follow dlt's `[runtime]` settings.
     """
     account_ids = id_list(account_ids)
     end = parse_date(end_date, "end_date", NAME) or datetime.now(UTC).date()
@@ -439,7 +408,6 @@ def facebook_ads_source(
         poll_interval=poll_interval,
         report_timeout=report_timeout,
         report_attempts=report_attempts,
-        client_options={"max_attempts": max_attempts, "backoff": backoff, "timeout": timeout},
     )
     windows_ = tuple(attribution_windows)
     yield _accounts_resource(api)

@@ -1,4 +1,4 @@
-"""Meta Marketing API helpers: error verdicts, throttle waits, date windows, Arrow pages."""
+"""Meta Marketing API helpers: the paginator, error verdicts, throttle waits, Arrow pages."""
 
 from __future__ import annotations
 
@@ -6,13 +6,15 @@ import json
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import Any
 
 import pyarrow as pa
+from dlt.sources.helpers.rest_client.paginators import JSONLinkPaginator
+from requests import Response
 
-from ingest.http import RateLimiter, Verdict
+from ingest._transport import RateLimiter, Verdict
+from ingest.facebook_ads.settings import NAME
 
-NAME = "facebook_ads"
 TIMESTAMP = pa.timestamp("us", tz="UTC")
 MONEY = pa.decimal128(18, 2)
 GRAPH_TIME = "%Y-%m-%dT%H:%M:%S%z"
@@ -23,7 +25,21 @@ business-use-case limits (sent as HTTP 400 or 403, not 429)."""
 AUTH_CODES = frozenset({102, 190})
 """Graph error codes of a refused, expired or invalidated access token."""
 
-T = TypeVar("T")
+
+class NextLink(JSONLinkPaginator):
+    """Graph API paging: the full URL in `paging.next`, followed until one comes round again."""
+
+    def __init__(self) -> None:
+        super().__init__(next_url_path="paging.next")
+        self._followed: set[str] = set()
+
+    def update_state(self, response: Response, data: list[Any] | None = None) -> None:
+        """Take `paging.next`, unless that page was already read."""
+        super().update_state(response, data)
+        if self._next_reference in self._followed:
+            self._next_reference = None
+        elif self._next_reference is not None:
+            self._followed.add(self._next_reference)
 
 
 # --- errors and throttling ---------------------------------------------------------------------
@@ -77,7 +93,7 @@ def throttle_hint(headers: Any) -> float:
 def make_classify(
     limiter: RateLimiter, max_throttle_wait: float
 ) -> Callable[[int, Any, bytes], Verdict]:
-    """Return the `ApiClient` classifier for Graph API answers, holding `limiter` when throttled.
+    """Return the `Transport` classifier for Graph API answers, holding `limiter` when throttled.
 
     Throttling (codes 4, 17, 32, 613, 80000-80014, or a 429) is retried after the wait the usage
     headers name; a wait longer than `max_throttle_wait` seconds means the allowance is spent for
@@ -114,9 +130,6 @@ def graph_timestamp(text: str | None) -> datetime | None:
     if not text:
         return None
     return datetime.strptime(text, GRAPH_TIME).astimezone(UTC)
-
-
-# --- concurrency --------------------------------------------------------------------------------
 
 
 # --- Arrow tables -------------------------------------------------------------------------------

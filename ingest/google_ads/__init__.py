@@ -38,25 +38,37 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from dlt.sources import DltResource
 
-from ingest.extract import date_windows, id_list, parse_date, run_concurrently
+from ingest._oauth import OAuth, grant
+from ingest._transport import AuthenticationError, RateLimiter, SourceError, Transport
+from ingest.extract import date_windows, id_list, parse_date, run_concurrently, skip_repeats
 from ingest.google_ads.helpers import (
     CUSTOMERS,
     ENTITIES,
     METRICS,
-    NAME,
     CustomerNotEnabledError,
-    GoogleAdsAuth,
     TableSpec,
     classify,
     digits,
+    page_token,
     rows_table,
 )
-from ingest.http import ApiClient, RateLimiter, SourceError
-
-DEFAULT_BASE_URL = "https://googleads.googleapis.com"
-DEFAULT_TOKEN_URL = "https://oauth2.googleapis.com/token"
-DEFAULT_API_VERSION = "v21"
-DEFAULT_START_DATE = "2000-01-01"
+from ingest.google_ads.settings import (
+    CUSTOMERS as CUSTOMERS_PATH,
+)
+from ingest.google_ads.settings import (
+    DEFAULT_API_VERSION,
+    DEFAULT_BASE_URL,
+    DEFAULT_START_DATE,
+    DEFAULT_TOKEN_URL,
+    LIST_ACCESSIBLE,
+    LOOKBACK_DAYS,
+    NAME,
+    REQUESTS_PER_SECOND,
+    SEARCH,
+    SEARCH_STREAM,
+    WINDOW_DAYS,
+    WORKERS,
+)
 
 
 class GoogleAdsApi:
@@ -64,13 +76,13 @@ class GoogleAdsApi:
 
     def __init__(
         self,
-        client: ApiClient,
+        client: Transport,
         api_version: str,
         customer_ids: Sequence[str] | None,
         workers: int,
     ) -> None:
         self.client = client
-        self.prefix = f"/{api_version}/customers"
+        self.prefix = CUSTOMERS_PATH.format(api_version=api_version)
         self.configured = list(customer_ids) if customer_ids else None
         self.workers = workers
         self._customers: pa.Table | None = None
@@ -79,7 +91,7 @@ class GoogleAdsApi:
 
     def accessible(self) -> list[str]:
         """Ids of the customers the credentials can read directly."""
-        data = self.client.get(f"{self.prefix}:listAccessibleCustomers").data or {}
+        data = self.client.get(self.prefix + LIST_ACCESSIBLE).json() or {}
         return sorted(name.rsplit("/", 1)[-1] for name in data.get("resourceNames", []))
 
     def search(self, customer_id: str, query: str) -> Iterator[list[dict[str, Any]]]:
@@ -87,26 +99,16 @@ class GoogleAdsApi:
 
         A row repeated at the start of a page (the last row of the page before) is read once.
         """
-        path = f"{self.prefix}/{customer_id}/googleAds:search"
-        body: dict[str, Any] = {"query": query}
-        last = None
-        while True:
-            data = self.client.post(path, json_body=body).data or {}
-            results = data.get("results") or []
-            if results and last is not None and results[0] == last:
-                results = results[1:]
-            if results:
-                last = results[-1]
-                yield results
-            token = data.get("nextPageToken")
-            if not token:
-                return
-            body = {"query": query, "pageToken": token}
+        path = self.prefix + SEARCH.format(customer_id=customer_id)
+        pages = self.client.paginate(
+            path, page_token(), "results", method="POST", json={"query": query}
+        )
+        yield from skip_repeats(pages, lambda row: row)
 
     def stream(self, customer_id: str, query: str) -> list[list[dict[str, Any]]]:
         """Return the result batches of a `googleAds:searchStream`."""
-        path = f"{self.prefix}/{customer_id}/googleAds:searchStream"
-        data = self.client.post(path, json_body={"query": query}).data or []
+        path = self.prefix + SEARCH_STREAM.format(customer_id=customer_id)
+        data = self.client.post(path, json={"query": query}).json() or []
         if isinstance(data, dict):  # a single batch, not wrapped in an array
             data = [data]
         return [batch["results"] for batch in data if batch.get("results")]
@@ -268,47 +270,44 @@ def google_ads_source(
     token_url: str = DEFAULT_TOKEN_URL,
     api_version: str = DEFAULT_API_VERSION,
     start_date: str = DEFAULT_START_DATE,
-    lookback_days: int = 28,
+    lookback_days: int = LOOKBACK_DAYS,
     end_date: str | None = None,
-    window_days: int = 90,
-    requests_per_second: int = 10,
-    workers: int = 4,
-    max_attempts: int = 6,
-    backoff: float = 0.5,
-    timeout: float = 60.0,
+    window_days: int = WINDOW_DAYS,
+    requests_per_second: int = REQUESTS_PER_SECOND,
+    workers: int = WORKERS,
 ) -> Iterator[DltResource]:
     """Google Ads accounts, campaigns, ad groups, ads and their daily metrics.
 
     `customer_ids` (a list, or ids separated by commas) picks the accounts; by default every
     account the credentials can access. `end_date` is the last day read (default: today in
     UTC); each run re-reads metrics from `lookback_days` before the last day loaded.
-    `window_days` bounds the dates one `searchStream` call reads.
+    `window_days` bounds the dates one `searchStream` call reads. Timeouts and retries follow
+    dlt's `[runtime]` settings.
     """
     if lookback_days < 0 or window_days < 1:
         raise SourceError(f"{NAME}: lookback_days must be >= 0 and window_days >= 1")
+    secrets = {
+        "client_id": client_id,
+        "client_secret": client_secret,
+        "refresh_token": refresh_token,
+        "developer_token": developer_token,
+    }
+    missing = [name for name, value in secrets.items() if not value]
+    if missing:
+        raise AuthenticationError(f"{NAME}: missing credentials: {', '.join(missing)}")
     ids = _customer_ids(customer_ids)
     start = parse_date(start_date or DEFAULT_START_DATE, "start_date", NAME)
     end = parse_date(end_date, "end_date", NAME) or datetime.now(UTC).date()
-    auth = GoogleAdsAuth(
-        token_url,
-        client_id,
-        client_secret,
-        refresh_token,
-        developer_token,
-        login_customer_id,
-        timeout=timeout,
-        backoff=backoff,
-    )
-    client = ApiClient(
+    headers = {"developer-token": developer_token}
+    if login_customer_id:
+        headers["login-customer-id"] = digits(login_customer_id)
+    client = Transport(
         NAME,
         base_url,
-        authorize=auth.authorize,
-        refresh=auth.refresh,
+        auth=OAuth(NAME, token_url, grant(client_id, client_secret, refresh_token)),
         classify=classify,
         limiter=RateLimiter(requests_per_second, 1.0),
-        max_attempts=max_attempts,
-        backoff=backoff,
-        timeout=timeout,
+        headers=headers,
         pool_size=max(16, workers * 2),
     )
     api = GoogleAdsApi(client, api_version, ids, workers)

@@ -1,27 +1,17 @@
-"""Google Ads helpers: OAuth, Google's error bodies, GAQL table specs and rows as Arrow tables."""
+"""Google Ads helpers: the paginator, Google's error bodies, GAQL table specs, Arrow pages."""
 
 from __future__ import annotations
 
 import json
-import threading
-import time
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, TypeVar
+from typing import Any
 
 import pyarrow as pa
+from dlt.sources.helpers.rest_client.paginators import JSONResponseCursorPaginator
 
-from ingest.http import (
-    ApiClient,
-    AuthenticationError,
-    QuotaExceededError,
-    SourceError,
-    Verdict,
-)
-
-NAME = "google_ads"
-TOKEN_MARGIN = 60.0
-"""Seconds before its expiry at which an access token is replaced rather than used."""
+from ingest._transport import AuthenticationError, QuotaExceededError, SourceError, Verdict
+from ingest.google_ads.settings import NAME
 
 _PARAMS = pa.list_(pa.struct([("key", pa.string()), ("value", pa.string())]))
 _ARROW_TYPES: dict[str, pa.DataType] = {
@@ -52,105 +42,9 @@ class CustomerNotEnabledError(AuthenticationError):
     """The customer is cancelled, closed or suspended: its data can no longer be read."""
 
 
-# --- OAuth --------------------------------------------------------------------------------------
-
-
-class GoogleAdsAuth:
-    """OAuth 2.0 refresh-token flow plus the developer token and login-customer-id headers.
-
-    Thread-safe: a 401 seen by several threads triggers one token refresh; a token is also
-    replaced shortly before it expires.
-    """
-
-    def __init__(
-        self,
-        token_url: str,
-        client_id: str,
-        client_secret: str,
-        refresh_token: str,
-        developer_token: str,
-        login_customer_id: str | None = None,
-        timeout: float = 60.0,
-        backoff: float = 0.5,
-    ) -> None:
-        missing = [
-            name
-            for name, value in (
-                ("client_id", client_id),
-                ("client_secret", client_secret),
-                ("refresh_token", refresh_token),
-                ("developer_token", developer_token),
-            )
-            if not value
-        ]
-        if missing:
-            raise AuthenticationError(f"{NAME}: missing credentials: {', '.join(missing)}")
-        self.token_url = token_url
-        self.form = {
-            "grant_type": "refresh_token",
-            "client_id": client_id,
-            "client_secret": client_secret,
-            "refresh_token": refresh_token,
-        }
-        self.developer_token = developer_token
-        self.login_customer_id = digits(login_customer_id) if login_customer_id else None
-        self.token: str | None = None
-        self.expires_at = 0.0
-        self.generation = 0
-        self._lock = threading.Lock()
-        self._used = threading.local()  # the token generation this thread's request carried
-        self._http = ApiClient(
-            NAME,
-            token_url,
-            classify=_classify_token,
-            max_attempts=4,
-            backoff=backoff,
-            timeout=timeout,
-        )
-
-    def fetch(self, seen_generation: int | None = None) -> bool:
-        """Get a new access token, unless another thread already did since `seen_generation`."""
-        with self._lock:
-            if seen_generation is not None and seen_generation != self.generation:
-                return True
-            reply = self._http.post(self.token_url, data=self.form)
-            self.token = reply.data["access_token"]
-            lifetime = float(reply.data.get("expires_in") or 3599)
-            self.expires_at = time.monotonic() + lifetime
-            self.generation += 1
-            return True
-
-    def authorize(self, headers: dict[str, str]) -> None:
-        """Put the bearer token, the developer token and login-customer-id on a request."""
-        if self.token is None or time.monotonic() > self.expires_at - TOKEN_MARGIN:
-            self.fetch(self.generation)
-        with self._lock:
-            token, self._used.generation = self.token, self.generation
-        headers["Authorization"] = f"Bearer {token}"
-        headers["developer-token"] = self.developer_token
-        if self.login_customer_id:
-            headers["login-customer-id"] = self.login_customer_id
-
-    def refresh(self) -> bool:
-        """Get a new token after a 401 (unless another thread already replaced the one used)."""
-        return self.fetch(getattr(self._used, "generation", self.generation))
-
-
-def _classify_token(status: int, headers: Any, body: bytes) -> Verdict:
-    """Make refused credentials at the token endpoint final, in OAuth's own words."""
-    if status in (400, 401, 403):
-        try:
-            data = json.loads(body)
-        except ValueError:
-            data = {}
-        error = data.get("error") if isinstance(data, dict) else None
-        if isinstance(error, str):
-            description = data.get("error_description") or ""
-            raise AuthenticationError(
-                f"{NAME}: the OAuth token endpoint refused the credentials "
-                f"(HTTP {status}): {error}" + (f": {description}" if description else "")
-            )
-    return None
+def page_token() -> JSONResponseCursorPaginator:
+    """Return `googleAds:search`'s paginator: `nextPageToken` sent back as `pageToken`."""
+    return JSONResponseCursorPaginator(cursor_path="nextPageToken", cursor_body_path="pageToken")
 
 
 # --- errors -------------------------------------------------------------------------------------
@@ -428,10 +322,3 @@ def rows_table(spec: TableSpec, rows: list[dict[str, Any]]) -> pa.Table:
             array = array.fill_null(False)
         arrays.append(array)
     return pa.Table.from_arrays(arrays, schema=spec.schema())
-
-
-# --- dates and concurrency ----------------------------------------------------------------------
-
-
-T = TypeVar("T")
-R = TypeVar("R")

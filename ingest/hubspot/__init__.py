@@ -31,62 +31,77 @@ import dlt
 import pyarrow as pa
 from dlt.sources import DltResource
 
-from ingest.extract import keyed, stream_concurrently
-from ingest.http import ApiClient, RateLimiter, SourceError
+from ingest._oauth import OAuth, grant
+from ingest._transport import AuthenticationError, RateLimiter, SourceError, Transport
+from ingest.extract import keyed, skip_repeats, stream_concurrently
 from ingest.hubspot.helpers import (
-    ASSOCIATIONS,
-    CRM_OBJECTS,
-    NAME,
     TIMESTAMP,
-    HubSpotAuth,
+    SearchPaginator,
+    after_cursor,
     classify,
     crm_table,
     from_ms,
     merged_away,
     ms,
+    offset_cursor,
+    parse_time,
 )
-
-DEFAULT_BASE_URL = "https://api.hubapi.com"
-DEFAULT_START_DATE = "2000-01-01T00:00:00Z"
-SEARCH_CAP = 10_000
-LIST_LIMIT = 100
-SEARCH_LIMIT = 200
+from ingest.hubspot.settings import (
+    ASSOCIATIONS,
+    ASSOCIATIONS_BATCH,
+    ASSOCIATIONS_BATCH_SIZE,
+    CRM_OBJECTS,
+    DEAL_PIPELINES,
+    DEFAULT_BASE_URL,
+    DEFAULT_START_DATE,
+    EMAIL_EVENTS,
+    EMAIL_EVENTS_LIMIT,
+    EVENTS_LIMIT,
+    FORMS,
+    FORMS_LIMIT,
+    LIST_LIMIT,
+    NAME,
+    OBJECTS,
+    OWNERS,
+    OWNERS_LIMIT,
+    PROPERTIES,
+    REQUESTS_PER_10S,
+    SEARCH,
+    SEARCH_CAP,
+    SEARCH_LIMIT,
+    SEARCHES_PER_SECOND,
+    SUBMISSIONS,
+    SUBMISSIONS_LIMIT,
+    TOKEN_PATH,
+    WEB_EVENTS,
+    WORKERS,
+)
 
 
 class HubSpotApi:
-    """The calls the source makes."""
+    """The calls the source makes: one client under the ten-second limit, one for search."""
 
-    def __init__(self, client: ApiClient, search: ApiClient) -> None:
+    def __init__(self, client: Transport, search: Transport) -> None:
         self.client = client
         self.search_client = search
 
     def properties(self, object_type: str) -> list[str]:
         """Names of every property of `object_type` (custom ones included)."""
-        reply = self.client.get(f"/crm/v3/properties/{object_type}")
-        return [item["name"] for item in reply.data["results"] if not item.get("archived")]
+        reply = self.client.get(PROPERTIES.format(object_type=object_type)).json()
+        return [item["name"] for item in reply["results"] if not item.get("archived")]
 
     def list_pages(
         self, object_type: str, properties: list[str], archived: bool
     ) -> Iterator[list[dict]]:
-        """Every record of the list endpoint, page by page."""
-        params: dict[str, Any] = {
+        """Every record of the list endpoint, page by page; one repeated across pages once."""
+        params = {
             "limit": LIST_LIMIT,
             "archived": str(archived).lower(),
             "properties": ",".join(properties),
         }
-        last_id = None
-        while True:
-            data = self.client.get(f"/crm/v3/objects/{object_type}", params=params).data
-            results = data.get("results", [])
-            if results and last_id is not None and results[0]["id"] == last_id:
-                results = results[1:]
-            if results:
-                last_id = results[-1]["id"]
-                yield results
-            after = ((data.get("paging") or {}).get("next") or {}).get("after")
-            if not after:
-                return
-            params["after"] = after
+        path = OBJECTS.format(object_type=object_type)
+        pages = self.client.paginate(path, after_cursor(), "results", params=params)
+        yield from skip_repeats(pages, lambda record: record["id"])
 
     def search_pages(
         self,
@@ -103,31 +118,27 @@ class HubSpotApi:
         """
         floor = ms(since)
         properties = list(dict.fromkeys([*properties, sort_property]))
+        path = SEARCH.format(object_type=object_type)
         while True:
-            after, last_seen = 0, None
+            last_seen = None
             bound = {"propertyName": sort_property, "operator": "GTE", "value": floor}
-            while True:
-                body = {
-                    "filterGroups": [{"filters": [*filters, bound]}],
-                    "sorts": [{"propertyName": sort_property, "direction": "ASCENDING"}],
-                    "properties": properties,
-                    "limit": SEARCH_LIMIT,
-                    "after": after,
-                }
-                data = self.search_client.post(
-                    f"/crm/v3/objects/{object_type}/search", json_body=body
-                ).data
-                results = data.get("results", [])
+            body = {
+                "filterGroups": [{"filters": [*filters, bound]}],
+                "sorts": [{"propertyName": sort_property, "direction": "ASCENDING"}],
+                "properties": properties,
+                "limit": SEARCH_LIMIT,
+                "after": 0,
+            }
+            paginator = SearchPaginator()
+            for results in self.search_client.paginate(
+                path, paginator, "results", method="POST", json=body
+            ):
                 if results:
                     yield results
                     last_seen = results[-1]["properties"].get(sort_property) or last_seen
-                following = ((data.get("paging") or {}).get("next") or {}).get("after")
-                if not following:
-                    return
-                after = int(following)
-                if after + SEARCH_LIMIT > SEARCH_CAP:
-                    break
-            next_floor = ms(_parse(last_seen))
+            if not paginator.capped:
+                return
+            next_floor = ms(parse_time(last_seen))
             if next_floor <= floor:
                 raise SourceError(
                     f"{NAME}: more than {SEARCH_CAP} {object_type} share one {sort_property} "
@@ -136,14 +147,12 @@ class HubSpotApi:
             floor = next_floor
 
     def associations(self, from_type: str, to_type: str, ids: list[str]) -> list[dict]:
-        """Association rows from `ids` to `to_type` (v4 batch read, up to 1,000 ids a call)."""
+        """Association rows from `ids` to `to_type` (v4 batch reads of up to 1,000 ids)."""
         rows = []
-        for start in range(0, len(ids), 1000):
-            inputs = [{"id": x} for x in ids[start : start + 1000]]
-            data = self.client.post(
-                f"/crm/v4/associations/{from_type}/{to_type}/batch/read",
-                json_body={"inputs": inputs},
-            ).data
+        path = ASSOCIATIONS_BATCH.format(from_type=from_type, to_type=to_type)
+        for start in range(0, len(ids), ASSOCIATIONS_BATCH_SIZE):
+            inputs = [{"id": x} for x in ids[start : start + ASSOCIATIONS_BATCH_SIZE]]
+            data = self.client.post(path, json={"inputs": inputs}).json()
             for result in data.get("results", []):
                 for target in result.get("to", []):
                     for kind in target.get("associationTypes", []):
@@ -165,9 +174,9 @@ class HubSpotApi:
             "properties": ["createdate"],
             "limit": 1,
         }
-        results = self.search_client.post("/crm/v3/objects/contacts/search", json_body=body).data
-        found = results.get("results") or []
-        return _parse(found[0]["createdAt"]) if found else None
+        path = SEARCH.format(object_type="contacts")
+        found = self.search_client.post(path, json=body).json().get("results") or []
+        return parse_time(found[0]["createdAt"]) if found else None
 
     def contacts_to_backfill(self, since: datetime) -> list[str]:
         """Ids of contacts identified since `since`, whose older page views just appeared.
@@ -181,7 +190,7 @@ class HubSpotApi:
             for r in page
         ]
         for page in self.list_pages("contacts", ["createdate"], archived=True):
-            ids += [r["id"] for r in page if _parse(r["createdAt"]) >= since]
+            ids += [r["id"] for r in page if parse_time(r["createdAt"]) >= since]
         merged = [{"propertyName": "hs_merged_object_ids", "operator": "HAS_PROPERTY"}]
         merged_pages = self.search_pages(
             "contacts", merged, ["hs_merged_object_ids"], "lastmodifieddate", since
@@ -192,16 +201,10 @@ class HubSpotApi:
         return list(dict.fromkeys(ids))
 
     def paged(self, path: str, params: dict[str, Any]) -> Iterator[list[dict]]:
-        """Every `results` page of an endpoint paged by `paging.next.after`."""
-        params = dict(params)
-        while True:
-            data = self.client.get(path, params=params).data
-            if data.get("results"):
-                yield data["results"]
-            after = ((data.get("paging") or {}).get("next") or {}).get("after")
-            if not after:
-                return
-            params["after"] = after
+        """Every non-empty `results` page of an endpoint paged by `paging.next.after`."""
+        for page in self.client.paginate(path, after_cursor(), "results", params=dict(params)):
+            if page:
+                yield page
 
 
 def _crm_resource(api: HubSpotApi, object_type: str, start: datetime) -> list[DltResource]:
@@ -279,17 +282,17 @@ def _events_resource(api: HubSpotApi, start: datetime, workers: int) -> DltResou
 
     def read() -> Iterator[pa.Table]:
         state = dlt.current.resource_state()
-        since = _parse(state["occurred_since"]) if "occurred_since" in state else start
+        since = parse_time(state["occurred_since"]) if "occurred_since" in state else start
         created_since = state.get("contacts_created_since")
         newest_contact = api.newest_contact_created()
-        base = {"objectType": "contact", "limit": 100}
+        base = {"objectType": "contact", "limit": EVENTS_LIMIT}
         probe = {**base, "limit": 1, "occurredAfter": since.isoformat()}
-        first = api.client.get("/events/v3/events", params=probe).data.get("results", [])
+        first = api.client.get(WEB_EVENTS, params=probe).json().get("results", [])
         tasks = []
         if first:
-            last = api.client.get("/events/v3/events", params={**probe, "sort": "-occurredAt"})
-            low = _parse(first[0]["occurredAt"])
-            high = _parse(last.data["results"][0]["occurredAt"])
+            last = api.client.get(WEB_EVENTS, params={**probe, "sort": "-occurredAt"}).json()
+            low = parse_time(first[0]["occurredAt"])
+            high = parse_time(last["results"][0]["occurredAt"])
             slices = max(1, workers * 2)
             step = (high - low) / slices
             bounds: list[datetime | None] = [low + step * i for i in range(slices)] + [None]
@@ -298,7 +301,7 @@ def _events_resource(api: HubSpotApi, start: datetime, workers: int) -> DltResou
         else:
             state_next = since
         if created_since is not None and since > start:
-            for contact_id in api.contacts_to_backfill(_parse(created_since)):
+            for contact_id in api.contacts_to_backfill(parse_time(created_since)):
                 params = {**base, "objectId": contact_id}
                 tasks.append(_event_pages(api, params, None, since))
         yield from stream_concurrently(tasks, workers)
@@ -315,10 +318,6 @@ def _events_resource(api: HubSpotApi, start: datetime, workers: int) -> DltResou
     )
 
 
-def _parse(text: str) -> datetime:
-    return datetime.fromisoformat(text.replace("Z", "+00:00"))
-
-
 def _event_pages(
     api: HubSpotApi, base: dict[str, Any], lower: datetime | None, upper: datetime | None
 ) -> Any:
@@ -328,7 +327,7 @@ def _event_pages(
             params["occurredAfter"] = lower.isoformat()
         if upper is not None:
             params["occurredBefore"] = upper.isoformat()
-        for results in api.paged("/events/v3/events", params):
+        for results in api.paged(WEB_EVENTS, params):
             yield _web_events_table(results)
 
     return pages
@@ -361,37 +360,10 @@ def _email_events_resource(api: HubSpotApi, start: datetime) -> DltResource:
         ),
     ) -> Iterator[pa.Table]:
         since = created.last_value or start
-        params: dict[str, Any] = {"startTimestamp": ms(since), "limit": 1000}
-        while True:
-            data = api.client.get("/email/public/v1/events", params=params).data
-            events = data.get("events", [])
+        params = {"startTimestamp": ms(since), "limit": EMAIL_EVENTS_LIMIT}
+        for events in api.client.paginate(EMAIL_EVENTS, offset_cursor(), "events", params=params):
             if events:
-                yield keyed(
-                    pa.table(
-                        {
-                            "id": pa.array([e["id"] for e in events], pa.string()),
-                            "created": pa.array([from_ms(e["created"]) for e in events], TIMESTAMP),
-                            "type": pa.array([e.get("type") for e in events], pa.string()),
-                            "recipient": pa.array(
-                                [e.get("recipient") for e in events], pa.string()
-                            ),
-                            "email_campaign_id": pa.array(
-                                [_text(e.get("emailCampaignId")) for e in events], pa.string()
-                            ),
-                            "portal_id": pa.array([_text(e.get("portalId")) for e in events]),
-                            "app_id": pa.array([_text(e.get("appId")) for e in events]),
-                            "url": pa.array([e.get("url") for e in events], pa.string()),
-                            "sent_by_id": pa.array(
-                                [_text((e.get("sentBy") or {}).get("id")) for e in events],
-                                pa.string(),
-                            ),
-                        }
-                    ),
-                    "id",
-                )
-            if not data.get("hasMore"):
-                return
-            params["offset"] = data["offset"]
+                yield _email_events_table(events)
 
     return dlt.resource(
         read,
@@ -402,13 +374,36 @@ def _email_events_resource(api: HubSpotApi, start: datetime) -> DltResource:
     )
 
 
+def _email_events_table(events: list[dict]) -> pa.Table:
+    return keyed(
+        pa.table(
+            {
+                "id": pa.array([e["id"] for e in events], pa.string()),
+                "created": pa.array([from_ms(e["created"]) for e in events], TIMESTAMP),
+                "type": pa.array([e.get("type") for e in events], pa.string()),
+                "recipient": pa.array([e.get("recipient") for e in events], pa.string()),
+                "email_campaign_id": pa.array(
+                    [_text(e.get("emailCampaignId")) for e in events], pa.string()
+                ),
+                "portal_id": pa.array([_text(e.get("portalId")) for e in events]),
+                "app_id": pa.array([_text(e.get("appId")) for e in events]),
+                "url": pa.array([e.get("url") for e in events], pa.string()),
+                "sent_by_id": pa.array(
+                    [_text((e.get("sentBy") or {}).get("id")) for e in events], pa.string()
+                ),
+            }
+        ),
+        "id",
+    )
+
+
 def _text(value: Any) -> str | None:
     return None if value is None else str(value)
 
 
 def _forms_resources(api: HubSpotApi, start: datetime, workers: int) -> list[DltResource]:
     def forms() -> Iterator[list[dict]]:
-        for results in api.paged("/marketing/v3/forms/", {"limit": 100}):
+        for results in api.paged(FORMS, {"limit": FORMS_LIMIT}):
             yield [
                 {
                     "id": f["id"],
@@ -427,15 +422,13 @@ def _forms_resources(api: HubSpotApi, start: datetime, workers: int) -> list[Dlt
         ),
     ) -> Iterator[pa.Table]:
         since = ms(submitted.last_value or start)
-        guids = [
-            f["id"] for page in api.paged("/marketing/v3/forms/", {"limit": 100}) for f in page
-        ]
+        guids = [f["id"] for page in api.paged(FORMS, {"limit": FORMS_LIMIT}) for f in page]
 
         def one_form(guid: str) -> Any:
             def pages() -> Iterator[pa.Table]:
                 # Newest first: stop at the first submission older than the cursor.
-                path = f"/form-integrations/v1/submissions/forms/{guid}"
-                for results in api.paged(path, {"limit": 50}):
+                path = SUBMISSIONS.format(guid=guid)
+                for results in api.paged(path, {"limit": SUBMISSIONS_LIMIT}):
                     fresh = [r for r in results if int(r["submittedAt"]) >= since]
                     if fresh:
                         yield _submissions_table(guid, fresh)
@@ -494,9 +487,8 @@ def _submissions_table(guid: str, results: list[dict]) -> pa.Table:
 def _owners_resource(api: HubSpotApi) -> DltResource:
     def owners() -> Iterator[list[dict]]:
         for archived in (False, True):
-            for results in api.paged(
-                "/crm/v3/owners/", {"limit": 500, "archived": str(archived).lower()}
-            ):
+            params = {"limit": OWNERS_LIMIT, "archived": str(archived).lower()}
+            for results in api.paged(OWNERS, params):
                 yield [
                     {
                         "id": o["id"],
@@ -525,7 +517,7 @@ def _owners_resource(api: HubSpotApi) -> DltResource:
 
 def _stages_resource(api: HubSpotApi) -> DltResource:
     def stages() -> Iterator[list[dict]]:
-        data = api.client.get("/crm/v3/pipelines/deals").data
+        data = api.client.get(DEAL_PIPELINES).json()
         yield [
             {
                 "pipeline_id": pipeline["id"],
@@ -557,32 +549,30 @@ def hubspot_source(
     refresh_token: str | None = None,
     base_url: str = DEFAULT_BASE_URL,
     start_date: str = DEFAULT_START_DATE,
-    requests_per_10s: int = 190,
-    searches_per_second: int = 4,
-    workers: int = 4,
+    requests_per_10s: int = REQUESTS_PER_10S,
+    searches_per_second: int = SEARCHES_PER_SECOND,
+    workers: int = WORKERS,
     objects: Sequence[str] = tuple(CRM_OBJECTS),
-    max_attempts: int = 6,
-    backoff: float = 0.5,
-    timeout: float = 60.0,
 ) -> Iterator[DltResource]:
     """HubSpot CRM objects, associations, owners, pipelines, forms, e-mail and web events.
 
     `requests_per_10s` is the account's burst limit (190 for Professional and Enterprise;
     100 for Free and Starter); `searches_per_second` keeps search under its own limit.
+    Timeouts and retries follow dlt's `[runtime]` settings.
     """
-    auth = HubSpotAuth(base_url, access_token, client_id, client_secret, refresh_token)
-    common: dict[str, Any] = {
-        "authorize": auth.authorize,
-        "refresh": auth.refresh,
-        "classify": classify,
-        "max_attempts": max_attempts,
-        "backoff": backoff,
-        "timeout": timeout,
-    }
-    client = ApiClient(NAME, base_url, limiter=RateLimiter(requests_per_10s, 10.0), **common)
-    search = ApiClient(NAME, base_url, limiter=RateLimiter(searches_per_second, 1.0), **common)
+    form = grant(client_id, client_secret, refresh_token) if refresh_token else None
+    if form is None and not access_token:
+        raise AuthenticationError(
+            f"{NAME}: no credentials: set access_token (a private app's token) or "
+            "client_id, client_secret and refresh_token (OAuth)"
+        )
+    token_url = base_url.rstrip("/") + TOKEN_PATH
+    auth = OAuth(NAME, token_url, form, token=None if form else access_token)
+    common: dict[str, Any] = {"auth": auth, "classify": classify}
+    client = Transport(NAME, base_url, limiter=RateLimiter(requests_per_10s, 10.0), **common)
+    search = Transport(NAME, base_url, limiter=RateLimiter(searches_per_second, 1.0), **common)
     api = HubSpotApi(client, search)
-    start = datetime.fromisoformat(start_date.replace("Z", "+00:00")).astimezone(UTC)
+    start = parse_time(start_date).astimezone(UTC)
     for object_type in objects:
         yield from _crm_resource(api, object_type, start)
     yield _owners_resource(api)

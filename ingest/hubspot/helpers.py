@@ -1,80 +1,54 @@
-"""HubSpot helpers: auth, error classes, and API pages as Arrow tables."""
+"""HubSpot helpers: paginators, error verdicts, and API pages as Arrow tables."""
 
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pyarrow as pa
+from dlt.sources.helpers.rest_client.paginators import JSONResponseCursorPaginator
+from requests import Response
 
+from ingest._transport import Verdict
 from ingest.extract import keyed
-from ingest.http import ApiClient, AuthenticationError, SourceError, Verdict
+from ingest.hubspot.settings import SEARCH_CAP, SEARCH_LIMIT
 
-NAME = "hubspot"
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 TIMESTAMP = pa.timestamp("us", tz="UTC")
-CRM_OBJECTS = {"contacts": "lastmodifieddate", "companies": "hs_lastmodifieddate"} | {
-    "deals": "hs_lastmodifieddate"
-}
-"""The CRM objects read, with the property that holds each one's last-modified moment."""
-ASSOCIATIONS = (("contacts", "companies"), ("deals", "contacts"), ("deals", "companies"))
-"""The associations read, from one object type to another."""
 
 
-class HubSpotAuth:
-    """A private-app token, or OAuth with a refresh token (refreshed once on a 401)."""
+class SearchPaginator(JSONResponseCursorPaginator):
+    """Search's `after` cursor, sent in the request body, stopping short of the results cap.
 
-    def __init__(
-        self,
-        base_url: str,
-        access_token: str | None,
-        client_id: str | None,
-        client_secret: str | None,
-        refresh_token: str | None,
-    ) -> None:
-        self.oauth = bool(client_id and client_secret and refresh_token)
-        if not self.oauth and not access_token:
-            raise AuthenticationError(
-                f"{NAME}: no credentials: set access_token (a private app's token) or "
-                "client_id, client_secret and refresh_token (OAuth)"
-            )
-        self.token = None if self.oauth else access_token
-        self.form = {
-            "grant_type": "refresh_token",
-            "client_id": client_id or "",
-            "client_secret": client_secret or "",
-            "refresh_token": refresh_token or "",
-        }
-        self.generation = 0
-        self._lock = threading.Lock()
-        self._http = ApiClient(NAME, base_url, max_attempts=4)
+    After the last page below the cap, `capped` says whether the search had more to give.
+    """
 
-    def _fetch(self, seen: int | None) -> bool:
-        with self._lock:
-            if seen is not None and seen != self.generation:
-                return True
-            try:
-                reply = self._http.post("/oauth/v1/token", data=self.form)
-            except SourceError as exc:
-                raise AuthenticationError(
-                    f"{NAME}: could not refresh the OAuth token: {str(exc).split(': ', 1)[-1]}"
-                ) from None
-            self.token = reply.data["access_token"]
-            self.generation += 1
-            return True
+    def __init__(self, limit: int = SEARCH_LIMIT, cap: int = SEARCH_CAP) -> None:
+        super().__init__(cursor_path="paging.next.after", cursor_body_path="after")
+        self.limit = limit
+        self.cap = cap
+        self.capped = False
 
-    def authorize(self, headers: dict[str, str]) -> None:
-        """Put the bearer token on a request's headers."""
-        if self.token is None:
-            self._fetch(None)
-        headers["Authorization"] = f"Bearer {self.token}"
+    def update_state(self, response: Response, data: list[Any] | None = None) -> None:
+        """Follow `paging.next.after` unless the next page would pass the cap."""
+        super().update_state(response, data)
+        if self.has_next_page and int(self._next_reference) + self.limit > self.cap:
+            self._has_next_page = False
+            self.capped = True
 
-    def refresh(self) -> bool:
-        """After a 401: a new OAuth token; a private-app token cannot be refreshed."""
-        return self.oauth and self._fetch(self.generation)
+
+def after_cursor() -> JSONResponseCursorPaginator:
+    """Return the `paging.next.after` cursor of the v3 lists, sent as the `after` parameter."""
+    return JSONResponseCursorPaginator(cursor_path="paging.next.after", cursor_param="after")
+
+
+def offset_cursor() -> JSONResponseCursorPaginator:
+    """Return the e-mail events API's `offset` cursor, followed while `hasMore` is true."""
+    return JSONResponseCursorPaginator(
+        cursor_path="offset", cursor_param="offset", has_more_path="hasMore"
+    )
 
 
 def classify(status: int, headers: Any, body: bytes) -> Verdict:
@@ -86,6 +60,11 @@ def classify(status: int, headers: Any, body: bytes) -> Verdict:
             policy = None
         return "quota" if policy == "DAILY" else "retry"
     return None
+
+
+def parse_time(text: str) -> datetime:
+    """Parse an ISO 8601 time as HubSpot writes it (`2024-01-15T10:20:30.000Z`)."""
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
 def ms(moment: datetime) -> int:

@@ -38,18 +38,16 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator, Sequence
 from datetime import UTC, date, datetime, timedelta
-from urllib.parse import quote
 
 import dlt
 import pyarrow as pa
 from dlt.sources import DltResource
 
-from ingest.extract import date_windows, id_list, parse_date, run_concurrently
-from ingest.http import ApiClient, RateLimiter, SourceError
+from ingest._oauth import OAuth, grant
+from ingest._transport import AuthenticationError, RateLimiter, SourceError, Transport
+from ingest.extract import date_windows, id_list, parse_date, run_concurrently, skip_repeats
 from ingest.linkedin_ads.helpers import (
     ANALYTICS_FIELDS,
-    NAME,
-    LinkedInAuth,
     accounts_table,
     analytics_table,
     campaign_groups_table,
@@ -60,18 +58,30 @@ from ingest.linkedin_ads.helpers import (
     id_of,
     moment,
     over_element_cap,
+    page_token,
     restli_date,
     urn,
 )
-
-DEFAULT_BASE_URL = "https://api.linkedin.com"
-DEFAULT_TOKEN_URL = "https://www.linkedin.com/oauth/v2/accessToken"
-LINKEDIN_VERSION = "202609"
-"""The Marketing API version sent as `LinkedIn-Version` (LinkedIn serves each for about a year)."""
-DEFAULT_START_DATE = "2010-01-01"
-MAX_ELEMENTS = 15_000
-"""The most elements one adAnalytics call returns."""
-PAGE_SIZE = 100
+from ingest.linkedin_ads.settings import (
+    ACCOUNT_ENTITIES,
+    AD_ACCOUNT,
+    AD_ACCOUNTS,
+    AD_ANALYTICS,
+    DEFAULT_BASE_URL,
+    DEFAULT_START_DATE,
+    DEFAULT_TOKEN_URL,
+    LINKEDIN_VERSION,
+    LOOKBACK_DAYS,
+    MAX_ELEMENTS,
+    MAX_PAGE_SIZE,
+    NAME,
+    PAGE_SIZE,
+    REQUESTS_PER_WINDOW,
+    RESTLI_PROTOCOL_VERSION,
+    TOKEN_PATH,
+    WINDOW_SECONDS,
+    WORKERS,
+)
 
 
 class LinkedInApi:
@@ -79,7 +89,7 @@ class LinkedInApi:
 
     def __init__(
         self,
-        client: ApiClient,
+        client: Transport,
         account_ids: list[int] | None,
         page_size: int,
         max_elements: int,
@@ -97,25 +107,14 @@ class LinkedInApi:
         self._creative_locks: dict[int, threading.Lock] = {}
 
     def paged(self, path: str, query: str) -> Iterator[list[dict]]:
-        """Every page of a search / criteria finder, each element once."""
-        seen: set[str] = set()
-        token = None
-        while True:
-            url = f"{path}?{query}&pageSize={self.page_size}"
-            if token:
-                url += f"&pageToken={quote(token, safe='')}"
-            data = self.client.get(url).data or {}
-            fresh = []
-            for element in data.get("elements") or []:
-                key = str(element.get("id"))
-                if key not in seen:  # an element repeated across a page boundary
-                    seen.add(key)
-                    fresh.append(element)
-            if fresh:
-                yield fresh
-            token = (data.get("metadata") or {}).get("nextPageToken")
-            if not token:
-                return
+        """Every page of a search / criteria finder, each element once.
+
+        The finder's query is written out in Rest.li syntax; only the page token is added as
+        a parameter.
+        """
+        url = f"{path}?{query}&pageSize={self.page_size}"
+        pages = self.client.paginate(url, page_token(), "elements")
+        yield from skip_repeats(pages, lambda element: str(element.get("id")))
 
     def accounts(self) -> list[dict]:
         """Return the accounts to read: those configured, or every one the token can see."""
@@ -123,22 +122,20 @@ class LinkedInApi:
             if self._accounts is None:
                 if self.account_ids:
                     found = run_concurrently(
-                        lambda ident: self.client.get(f"/rest/adAccounts/{ident}").data,
+                        lambda ident: self.client.get(AD_ACCOUNT.format(account_id=ident)).json(),
                         self.account_ids,
                         self.workers,
                     )
                     accounts = sorted((a for _, a in found), key=lambda a: id_of(a["id"]) or 0)
                 else:
-                    accounts = [
-                        a for page in self.paged("/rest/adAccounts", "q=search") for a in page
-                    ]
+                    accounts = [a for page in self.paged(AD_ACCOUNTS, "q=search") for a in page]
                 self._accounts = accounts
             return self._accounts
 
     def entities(self, account_id: int, kind: str) -> list[dict]:
         """Every campaign group, campaign or creative of an account."""
         finder = "q=criteria" if kind == "creatives" else "q=search"
-        path = f"/rest/adAccounts/{account_id}/{kind}"
+        path = ACCOUNT_ENTITIES.format(account_id=account_id, kind=kind)
         return [e for page in self.paged(path, finder) for e in page]
 
     def creatives(self, account_id: int) -> list[dict]:
@@ -158,14 +155,14 @@ class LinkedInApi:
             f"&accounts=List({urn('sponsoredAccount', account_id)})"
             f"&fields={','.join(ANALYTICS_FIELDS)}"
         )
-        reply = self.client.get(f"/rest/adAnalytics?{query}", ok_statuses=frozenset({200, 400}))
-        if reply.status == 200:
-            return (reply.data or {}).get("elements") or []
-        if over_element_cap(reply.status, reply.data) and first < last:
+        reply = self.client.get(f"{AD_ANALYTICS}?{query}", ok_statuses=frozenset({200, 400}))
+        if reply.status_code == 200:
+            return (reply.json() or {}).get("elements") or []
+        if over_element_cap(reply.status_code, reply.json()) and first < last:
             return None
         raise SourceError(
             f"{NAME}: adAnalytics refused account {account_id} for {first}..{last} (HTTP "
-            f"{reply.status}): {error_message(reply.content) or reply.content[:300]!r}"
+            f"{reply.status_code}): {error_message(reply.content) or reply.content[:300]!r}"
         )
 
 
@@ -279,16 +276,13 @@ def linkedin_ads_source(
     token_url: str | None = None,
     linkedin_version: str = LINKEDIN_VERSION,
     start_date: str = DEFAULT_START_DATE,
-    lookback_days: int = 28,
+    lookback_days: int = LOOKBACK_DAYS,
     end_date: str | None = None,
-    requests_per_window: int = 90,
-    window_seconds: float = 10.0,
+    requests_per_window: int = REQUESTS_PER_WINDOW,
+    window_seconds: float = WINDOW_SECONDS,
     max_elements: int = MAX_ELEMENTS,
     page_size: int = PAGE_SIZE,
-    workers: int = 4,
-    max_attempts: int = 6,
-    backoff: float = 0.5,
-    timeout: float = 60.0,
+    workers: int = WORKERS,
 ) -> Iterator[DltResource]:
     """LinkedIn ad accounts, campaign groups, campaigns, creatives and daily creative analytics.
 
@@ -296,7 +290,8 @@ def linkedin_ads_source(
     account the token can see. `token_url` defaults to LinkedIn's, or to the same host as a
     non-default `base_url` (a local server). `end_date` is the last day read (default: today in
     UTC); each run re-reads analytics from `lookback_days` before the last day loaded. The
-    client keeps under `requests_per_window` calls per `window_seconds`.
+    client keeps under `requests_per_window` calls per `window_seconds`. Timeouts and retries
+    follow dlt's `[runtime]` settings.
     """
     if lookback_days < 0 or page_size < 1 or max_elements < 1:
         raise SourceError(f"{NAME}: lookback_days must be >= 0, page_size and max_elements >= 1")
@@ -307,32 +302,30 @@ def linkedin_ads_source(
         token_url = (
             DEFAULT_TOKEN_URL
             if base_url.rstrip("/") == DEFAULT_BASE_URL
-            else base_url.rstrip("/") + "/oauth/v2/accessToken"
+            else base_url.rstrip("/") + TOKEN_PATH
         )
-    auth = LinkedInAuth(
-        token_url,
-        access_token,
-        client_id,
-        client_secret,
-        refresh_token,
-        timeout=timeout,
-        backoff=backoff,
-        max_attempts=max_attempts,
-    )
-    client = ApiClient(
+    # With a refresh token (three-legged OAuth) or only the client's id and secret (the client
+    # credentials grant) a token is fetched, and renewed after a 401; a bare access token
+    # cannot be renewed, so an expired one ends the run.
+    form = grant(client_id, client_secret, refresh_token)
+    if form is None and not access_token:
+        raise AuthenticationError(
+            f"{NAME}: no credentials: set access_token, or client_id and client_secret "
+            "(with refresh_token for a member's three-legged token)"
+        )
+    client = Transport(
         NAME,
         base_url,
-        authorize=auth.authorize,
-        refresh=auth.refresh,
+        auth=OAuth(NAME, token_url, form, token=access_token),
         classify=classify,
         limiter=RateLimiter(requests_per_window, window_seconds),
-        max_attempts=max_attempts,
-        backoff=backoff,
-        timeout=timeout,
         pool_size=max(16, workers * 2),
-        headers={"LinkedIn-Version": linkedin_version, "X-Restli-Protocol-Version": "2.0.0"},
+        headers={
+            "LinkedIn-Version": linkedin_version,
+            "X-Restli-Protocol-Version": RESTLI_PROTOCOL_VERSION,
+        },
     )
-    api = LinkedInApi(client, ids, min(page_size, 1000), max_elements, workers)
+    api = LinkedInApi(client, ids, min(page_size, MAX_PAGE_SIZE), max_elements, workers)
     yield _accounts_resource(api)
     for table in _ENTITIES:
         yield _entity_resource(api, table)

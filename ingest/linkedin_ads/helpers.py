@@ -1,20 +1,20 @@
-"""LinkedIn Ads helpers: OAuth, error classes, Rest.li query text, and pages as Arrow tables."""
+"""LinkedIn Ads helpers: the paginator, error verdicts, Rest.li query text, Arrow pages."""
 
 from __future__ import annotations
 
 import json
 import re
-import threading
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
-from typing import Any, TypeVar
+from typing import Any
 from urllib.parse import quote
 
 import pyarrow as pa
+from dlt.sources.helpers.rest_client.paginators import JSONResponseCursorPaginator
 
-from ingest.http import ApiClient, AuthenticationError, SourceError, Verdict
+from ingest._transport import SourceError, Verdict
+from ingest.linkedin_ads.settings import NAME
 
-NAME = "linkedin_ads"
 TIMESTAMP = pa.timestamp("us", tz="UTC")
 MONEY = pa.decimal128(38, 18)
 """Costs: LinkedIn sends decimal strings with up to ~17 significant digits; kept exactly."""
@@ -25,85 +25,12 @@ _MONEY_STEP = Decimal(1).scaleb(-MONEY.scale)
 _DAY_THROTTLE = re.compile(r"\bDAY\b")
 _OVER_CAP = re.compile(r"element.*max|max.*element", re.IGNORECASE | re.DOTALL)
 
-T = TypeVar("T")
-R = TypeVar("R")
 
-
-class LinkedInAuth:
-    """A bearer token: a given access token, or one from the OAuth 2.0 token endpoint.
-
-    With a `refresh_token` (three-legged OAuth) or only `client_id` and `client_secret` (the
-    client credentials grant) a new token is fetched on the first call and after a 401; a bare
-    `access_token` cannot be renewed, so an expired one ends the run.
-    """
-
-    def __init__(
-        self,
-        token_url: str,
-        access_token: str | None,
-        client_id: str | None,
-        client_secret: str | None,
-        refresh_token: str | None,
-        *,
-        timeout: float,
-        backoff: float,
-        max_attempts: int,
-    ) -> None:
-        self.token_url = token_url
-        self.form: dict[str, str] | None = None
-        if client_id and client_secret:
-            self.form = {"client_id": client_id, "client_secret": client_secret}
-            if refresh_token:
-                self.form |= {"grant_type": "refresh_token", "refresh_token": refresh_token}
-            else:
-                self.form["grant_type"] = "client_credentials"
-        if self.form is None and not access_token:
-            raise AuthenticationError(
-                f"{NAME}: no credentials: set access_token, or client_id and client_secret "
-                "(with refresh_token for a member's three-legged token)"
-            )
-        self.token = access_token or None
-        self.generation = 0
-        self._lock = threading.Lock()
-        self._http = ApiClient(
-            NAME,
-            token_url,
-            classify=classify_token,
-            timeout=timeout,
-            backoff=backoff,
-            max_attempts=max_attempts,
-        )
-
-    def _fetch(self, seen: int | None) -> bool:
-        with self._lock:
-            if seen is not None and seen != self.generation:
-                return True  # another thread renewed the token meanwhile
-            if self.form is None:
-                return False
-            reply = self._http.post(self.token_url, data=self.form)
-            token = (reply.data or {}).get("access_token")
-            if not token:
-                raise AuthenticationError(f"{NAME}: the token endpoint answered no access_token")
-            self.token = token
-            self.generation += 1
-            return True
-
-    def authorize(self, headers: dict[str, str]) -> None:
-        """Put the bearer token on a request's headers (fetching one first if there is none)."""
-        if self.token is None:
-            self._fetch(None)
-        headers["Authorization"] = f"Bearer {self.token}"
-
-    def refresh(self) -> bool:
-        """After a 401: fetch a new token; False when only a fixed access token was given."""
-        return self._fetch(self.generation)
-
-
-def classify_token(status: int, headers: Any, body: bytes) -> Verdict:
-    """Classify token endpoint answers: a refused client or grant (400, 401) is bad credentials."""
-    if status in (400, 401):
-        return "refresh"  # the token client has no refresh: this raises AuthenticationError
-    return None
+def page_token() -> JSONResponseCursorPaginator:
+    """Return the finders' paginator: `metadata.nextPageToken` sent back as `pageToken`."""
+    return JSONResponseCursorPaginator(
+        cursor_path="metadata.nextPageToken", cursor_param="pageToken"
+    )
 
 
 def error_message(body: bytes) -> str:

@@ -15,7 +15,6 @@ Configuration (`.dlt/config.toml` / `.dlt/secrets.toml`, or `SOURCES__SALESFORCE
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime, timedelta
@@ -24,128 +23,79 @@ from typing import Any
 import dlt
 import pyarrow as pa
 from dlt.sources import DltResource
+from dlt.sources.helpers.rest_client.paginators import JSONLinkPaginator
 
-from ingest.http import ApiClient, AuthenticationError, SourceError, Verdict
+from ingest._oauth import OAuth, grant
+from ingest._transport import SourceError, Transport
+from ingest.extract import skip_repeats
 from ingest.salesforce.helpers import (
-    DEFAULT_OBJECTS,
-    LARGE_OBJECTS,
     arrow_from_csv,
     arrow_from_records,
+    classify,
     parse_api_datetime,
     queryable_fields,
     soql_datetime,
 )
-
-NAME = "salesforce"
-DEFAULT_API_VERSION = "v62.0"
-DEFAULT_START_DATE = "2000-01-01T00:00:00Z"
-
-
-class SalesforceAuth:
-    """OAuth 2.0 for Salesforce: a token from the client-credentials or refresh-token flow.
-
-    The token response's `instance_url` becomes the API's base URL. Thread-safe; a 401 on any
-    request triggers one refresh shared by every thread that saw it.
-    """
-
-    def __init__(
-        self, login_url: str, client_id: str, client_secret: str, refresh_token: str | None
-    ) -> None:
-        self.login_url = login_url
-        self.client_id = client_id
-        self.client_secret = client_secret
-        self.refresh_token = refresh_token
-        self.token: str | None = None
-        self.instance_url: str | None = None
-        self.generation = 0
-        self._lock = threading.Lock()
-        self._http = ApiClient(NAME, login_url, max_attempts=4, backoff=0.5)
-
-    def fetch(self, seen_generation: int | None = None) -> bool:
-        """Get a new token (unless another thread already did since `seen_generation`)."""
-        with self._lock:
-            if seen_generation is not None and seen_generation != self.generation:
-                return True
-            form = {"client_id": self.client_id, "client_secret": self.client_secret}
-            if self.refresh_token:
-                form |= {"grant_type": "refresh_token", "refresh_token": self.refresh_token}
-            else:
-                form["grant_type"] = "client_credentials"
-            try:
-                reply = self._http.post("/services/oauth2/token", data=form)
-            except SourceError as exc:
-                raise AuthenticationError(
-                    f"{NAME}: could not get an access token from {self.login_url}: "
-                    f"{str(exc).split(': ', 1)[-1]}"
-                ) from None
-            self.token = reply.data["access_token"]
-            self.instance_url = reply.data.get("instance_url") or self.login_url
-            self.generation += 1
-            return True
-
-    def authorize(self, headers: dict[str, str]) -> None:
-        """Put the bearer token on a request's headers."""
-        if self.token is None:
-            self.fetch()
-        headers["Authorization"] = f"Bearer {self.token}"
-
-    def refresh(self) -> bool:
-        """Refresh after a 401."""
-        return self.fetch(self.generation)
-
-
-def _classify(status: int, headers: Any, body: bytes) -> Verdict:
-    """Salesforce's errors: 401 INVALID_SESSION_ID refreshes, REQUEST_LIMIT_EXCEEDED is final."""
-    if status == 403 and b"REQUEST_LIMIT_EXCEEDED" in body:
-        return "quota"
-    if status == 401:
-        return "refresh"
-    return None
+from ingest.salesforce.settings import (
+    BATCH_SIZE,
+    BULK_PAGE_SIZE,
+    BULK_POLL_SECONDS,
+    BULK_QUERY_JOBS,
+    DATA,
+    DEFAULT_API_VERSION,
+    DEFAULT_OBJECTS,
+    DEFAULT_START_DATE,
+    DELETED,
+    DESCRIBE,
+    LARGE_OBJECTS,
+    NAME,
+    QUERY_ALL,
+    TOKEN_PATH,
+)
 
 
 class SalesforceApi:
     """The calls the source makes, over one authenticated client."""
 
-    def __init__(self, client: ApiClient, api_version: str) -> None:
+    def __init__(self, client: Transport, api_version: str) -> None:
         self.client = client
-        self.data = f"/services/data/{api_version}"
+        self.data = DATA.format(api_version=api_version)
 
     def describe(self, sobject: str) -> dict[str, Any]:
         """Return the describe result of `sobject`."""
-        return self.client.get(f"{self.data}/sobjects/{sobject}/describe").data
+        return self.client.get(self.data + DESCRIBE.format(sobject=sobject)).json()
 
-    def query(self, soql: str, batch_size: int = 2000) -> Iterator[list[dict[str, Any]]]:
-        """Yield the pages of a `queryAll` (deleted records included), following the cursor."""
-        headers = {"Sforce-Query-Options": f"batchSize={batch_size}"}
-        reply = self.client.get(f"{self.data}/queryAll", params={"q": soql}, headers=headers)
-        last_id = None
-        while True:
-            records = reply.data["records"]
-            # A record repeated across a page boundary is read once.
-            if records and last_id is not None and records[0].get("Id") == last_id:
-                records = records[1:]
-            if records:
-                last_id = records[-1].get("Id")
-                yield records
-            following = reply.data.get("nextRecordsUrl")
-            if reply.data.get("done", True) or not following:
-                return
-            reply = self.client.get(following, headers=headers)
+    def query(self, soql: str, batch_size: int = BATCH_SIZE) -> Iterator[list[dict[str, Any]]]:
+        """Yield the pages of a `queryAll` (deleted records included), by `nextRecordsUrl`.
+
+        A record repeated across a page boundary is read once.
+        """
+        pages = self.client.paginate(
+            self.data + QUERY_ALL,
+            JSONLinkPaginator(next_url_path="nextRecordsUrl"),
+            "records",
+            params={"q": soql},
+            headers={"Sforce-Query-Options": f"batchSize={batch_size}"},
+        )
+        yield from skip_repeats(pages, lambda record: record.get("Id"))
 
     def bulk_query(
-        self, soql: str, max_records: int = 50_000, poll_seconds: float = 0.2
+        self, soql: str, max_records: int = BULK_PAGE_SIZE, poll_seconds: float = BULK_POLL_SECONDS
     ) -> Iterator[bytes]:
-        """Run a Bulk API 2.0 `queryAll` job and yield its CSV result pages."""
-        jobs = f"{self.data}/jobs/query"
-        job = self.client.post(
-            jobs, json_body={"operation": "queryAll", "query": soql, "lineEnding": "LF"}
-        ).data
+        """Run a Bulk API 2.0 `queryAll` job and yield its CSV result pages.
+
+        The pages are CSV, not JSON, so they are followed here (by `Sforce-Locator`) rather
+        than through a dlt paginator, which reads every page as JSON.
+        """
+        jobs = self.data + BULK_QUERY_JOBS
+        body = {"operation": "queryAll", "query": soql, "lineEnding": "LF"}
+        job = self.client.post(jobs, json=body).json()
         job_url = f"{jobs}/{job['id']}"
         wait = poll_seconds
         while job["state"] not in ("JobComplete", "Failed", "Aborted"):
             time.sleep(wait)
             wait = min(wait * 2, 10.0)
-            job = self.client.get(job_url).data
+            job = self.client.get(job_url).json()
         if job["state"] != "JobComplete":
             raise SourceError(
                 f"{NAME}: Bulk API job {job['id']} for {job.get('object')} ended "
@@ -154,14 +104,7 @@ class SalesforceApi:
         locator = ""
         while True:
             params = {"maxRecords": max_records} | ({"locator": locator} if locator else {})
-            for _attempt in range(self.client.max_attempts):
-                reply = self.client.get(f"{job_url}/results", params=params, expect_json=False)
-                expected = reply.headers.get("Sforce-NumberOfRecords")
-                # A body cut short can still be valid CSV: check it against the count sent.
-                if expected is None or reply.content.count(b"\n") >= int(expected) + 1:
-                    break
-            else:
-                raise SourceError(f"{NAME}: Bulk API job {job['id']} kept sending short pages")
+            reply = self.client.get(f"{job_url}/results", params=params, expect_json=False)
             yield reply.content
             locator = reply.headers.get("Sforce-Locator", "null")
             if not locator or locator == "null":
@@ -171,9 +114,9 @@ class SalesforceApi:
     def deleted(self, sobject: str, start: datetime, end: datetime) -> dict[str, Any]:
         """Return what `getDeleted` reports for `sobject` between `start` and `end`."""
         return self.client.get(
-            f"{self.data}/sobjects/{sobject}/deleted/",
+            self.data + DELETED.format(sobject=sobject),
             params={"start": soql_datetime(start), "end": soql_datetime(end)},
-        ).data
+        ).json()
 
 
 def _object_resource(
@@ -229,31 +172,21 @@ def salesforce_source(
     start_date: str = DEFAULT_START_DATE,
     objects: Sequence[str] = DEFAULT_OBJECTS,
     bulk_objects: Sequence[str] = LARGE_OBJECTS,
-    batch_size: int = 2000,
-    bulk_page_size: int = 50_000,
-    max_attempts: int = 6,
-    backoff: float = 0.5,
-    timeout: float = 60.0,
+    batch_size: int = BATCH_SIZE,
+    bulk_page_size: int = BULK_PAGE_SIZE,
 ) -> Iterator[DltResource]:
     """Salesforce objects, each merged on `Id` and read incrementally by `SystemModstamp`.
 
     `objects` picks the sObjects; `bulk_objects` names the ones whose first load uses a Bulk
     API 2.0 job. `start_date` (ISO 8601) bounds the first load. `batch_size` is the REST page
-    size (200–2,000) and `bulk_page_size` the records per Bulk result page.
+    size (200–2,000) and `bulk_page_size` the records per Bulk result page. Timeouts and
+    retries follow dlt's `[runtime]` settings.
     """
-    auth = SalesforceAuth(base_url, client_id, client_secret, refresh_token)
-    auth.fetch()
-    client = ApiClient(
-        NAME,
-        auth.instance_url or base_url,
-        authorize=auth.authorize,
-        refresh=auth.refresh,
-        classify=_classify,
-        max_attempts=max_attempts,
-        backoff=backoff,
-        timeout=timeout,
-    )
-    api = SalesforceApi(client, api_version)
+    form = grant(client_id, client_secret, refresh_token)
+    auth = OAuth(NAME, base_url.rstrip("/") + TOKEN_PATH, form)
+    # The token's answer names the org's instance, which serves the API.
+    instance_url = auth.fetch().get("instance_url") or base_url
+    api = SalesforceApi(Transport(NAME, instance_url, auth=auth, classify=classify), api_version)
     start = datetime.fromisoformat(start_date.replace("Z", "+00:00")).astimezone(UTC)
     for sobject in objects:
         describe = api.describe(sobject)

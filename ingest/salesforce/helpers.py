@@ -1,4 +1,4 @@
-"""Salesforce helpers: which objects and fields to read, and pages as typed Arrow tables."""
+"""Salesforce helpers: error verdicts, which fields to read, and pages as typed Arrow tables."""
 
 from __future__ import annotations
 
@@ -10,25 +10,8 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
+from ingest._transport import Verdict
 from ingest.extract import keyed
-
-DEFAULT_OBJECTS = (
-    "Account",
-    "Contact",
-    "Lead",
-    "Opportunity",
-    "OpportunityContactRole",
-    "OpportunityHistory",
-    "Campaign",
-    "CampaignMember",
-    "User",
-    "Task",
-    "Event",
-)
-"""The sObjects the source reads by default."""
-
-LARGE_OBJECTS = ("Lead", "Contact", "Task", "Event", "CampaignMember", "OpportunityHistory")
-"""The sObjects whose first load runs as a Bulk API 2.0 job."""
 
 # Field types SOQL cannot select in bulk (compound fields repeat their components).
 _SKIPPED_TYPES = frozenset({"address", "location", "base64"})
@@ -42,6 +25,23 @@ _ARROW_TYPES: dict[str, pa.DataType] = {
     "date": pa.date32(),
     "datetime": pa.timestamp("us", tz="UTC"),
 }
+
+
+def classify(status: int, headers: Any, body: bytes) -> Verdict:
+    """Read Salesforce's answers: what to retry, renew, or end the run for.
+
+    REQUEST_LIMIT_EXCEEDED is a spent quota; 401 INVALID_SESSION_ID renews the token; a Bulk
+    result page shorter than its `Sforce-NumberOfRecords` (a body cut short can still be valid
+    CSV) is fetched again.
+    """
+    if status == 403 and b"REQUEST_LIMIT_EXCEEDED" in body:
+        return "quota"
+    if status == 401:
+        return "refresh"
+    expected = headers.get("Sforce-NumberOfRecords") if status == 200 else None
+    if expected is not None and body.count(b"\n") < int(expected) + 1:
+        return "retry"
+    return None
 
 
 def queryable_fields(describe: dict[str, Any]) -> list[dict[str, Any]]:

@@ -12,10 +12,10 @@ import sys
 from pathlib import Path
 
 from dlt.load.load import Load
+from requests.adapters import HTTPAdapter
 
 from gtm.project import find_repo_root
 from gtm_demo.settings import demo_source
-from ingest import http
 from ingest.pipelines import IngestContext, run_source
 
 KILL_AFTER_REQUESTS = 6
@@ -29,7 +29,7 @@ def die() -> None:
 
 def kill_during_extract() -> None:
     """Die on the Nth HTTP request, in the middle of extraction."""
-    original = http.ApiClient.request
+    original = HTTPAdapter.send
     count = {"n": 0}
 
     def request(self, *args, **kwargs):
@@ -38,7 +38,7 @@ def kill_during_extract() -> None:
             die()
         return original(self, *args, **kwargs)
 
-    http.ApiClient.request = request
+    HTTPAdapter.send = request
 
 
 def kill_during_load() -> None:

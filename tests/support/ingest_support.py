@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -13,6 +15,30 @@ from gtm_demo.schema import key_of
 from ingest.pipelines import IngestContext, LoadResult, run_source
 
 ROOT = find_repo_root(Path(__file__).parent)
+
+
+RUNTIME_KNOBS = {
+    "timeout": "RUNTIME__REQUEST_TIMEOUT",
+    "backoff": "RUNTIME__REQUEST_BACKOFF_FACTOR",
+    "max_attempts": "RUNTIME__REQUEST_MAX_ATTEMPTS",
+}
+"""Test shorthands for dlt's `[runtime]` request settings, which every source's client reads."""
+
+
+def make_source(factory: Callable[..., Any], **options: Any) -> Any:
+    """Call a source `factory` with `options`; `timeout`, `backoff` and `max_attempts` among them
+    are set as dlt's `[runtime]` settings (as environment variables) while the source is made."""
+    knobs = {RUNTIME_KNOBS[k]: str(options.pop(k)) for k in list(options) if k in RUNTIME_KNOBS}
+    saved = {name: os.environ.get(name) for name in knobs}
+    os.environ.update(knobs)
+    try:
+        return factory(**options)
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 def load(name: str, source: Any, db: Path) -> LoadResult:

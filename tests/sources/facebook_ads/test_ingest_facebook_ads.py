@@ -8,13 +8,15 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from ingest_support import make_source
 
 from gtm_demo.servers.facebook_ads import start
 from gtm_demo.serving import Fault
+from ingest import AuthenticationError, QuotaExceededError, SourceError
+from ingest._transport import RateLimiter
 from ingest.facebook_ads import facebook_ads_source
 from ingest.facebook_ads import helpers as fb_helpers
 from ingest.facebook_ads.helpers import make_classify, throttle_hint
-from ingest.http import AuthenticationError, QuotaExceededError, RateLimiter, SourceError
 from ingest.pipelines import IngestContext, run_source
 
 TOKEN = "demo-facebook-token"
@@ -39,6 +41,7 @@ FAST = {
     "insights_requests_per_minute": 100_000,
     "backoff": 0.01,
     "timeout": 10.0,
+    "max_attempts": 6,
 }
 
 
@@ -100,7 +103,7 @@ def load(handle, db: Path, history_start: str, **kw):
         **kw,
     }
     context = IngestContext(root=db.parent, duckdb_path=db)
-    return run_source("facebook_ads", facebook_ads_source(**options), context)
+    return run_source("facebook_ads", make_source(facebook_ads_source, **options), context)
 
 
 def raw_tables(db: Path) -> set[str]:

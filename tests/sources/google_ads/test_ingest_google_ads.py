@@ -8,6 +8,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from ingest_support import make_source
 
 from gtm_demo.servers.google_ads import (
     API_VERSION,
@@ -18,10 +19,10 @@ from gtm_demo.servers.google_ads import (
     start,
 )
 from gtm_demo.serving import Fault
+from ingest import AuthenticationError, QuotaExceededError, SourceError
 from ingest.extract import date_windows as windows
 from ingest.google_ads import google_ads_source
 from ingest.google_ads.helpers import CustomerNotEnabledError, classify
-from ingest.http import AuthenticationError, QuotaExceededError, SourceError
 from ingest.pipelines import IngestContext, LoadResult, run_source
 
 NAME = "google_ads"
@@ -82,9 +83,10 @@ def source(handle, **overrides):
         "requests_per_second": 80,
         "backoff": 0.01,
         "timeout": 10.0,
+        "max_attempts": 6,
         **overrides,
     }
-    return google_ads_source(**settings)
+    return make_source(google_ads_source, **settings)
 
 
 def load(handle, db: Path, **overrides) -> LoadResult:

@@ -9,6 +9,7 @@ import pytest
 from ingest_support import (
     assert_same_raw,
     load,
+    make_source,
     raw_columns,
     raw_count,
     raw_tables,
@@ -18,7 +19,7 @@ from ingest_support import (
 
 from gtm_demo.servers import hubspot
 from gtm_demo.serving import Fault
-from ingest.http import AuthenticationError, QuotaExceededError
+from ingest import AuthenticationError, QuotaExceededError
 from ingest.hubspot import hubspot_source
 
 END = datetime(2026, 6, 30, tzinfo=UTC)
@@ -42,8 +43,9 @@ def source(server, **kw):
         "searches_per_second": 1_000,
         "backoff": 0.01,
         "timeout": 1.5,
+        "max_attempts": 6,
     }
-    return hubspot_source(**(options | kw))
+    return make_source(hubspot_source, **(options | kw))
 
 
 def at(server, moment: datetime) -> None:

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from ingest_support import load, raw_tables, world_query, world_state
+from ingest_support import load, make_source, raw_tables, world_query, world_state
 
 from gtm_demo.servers import linkedin_ads
 from gtm_demo.serving import Fault
-from ingest.http import AuthenticationError, QuotaExceededError, SourceError
+from ingest import AuthenticationError, QuotaExceededError, SourceError
 from ingest.linkedin_ads import linkedin_ads_source
 
 END = datetime(2026, 6, 30, tzinfo=UTC)
@@ -50,8 +50,9 @@ def source(server, **kw):
         "requests_per_window": 100_000,
         "backoff": 0.01,
         "timeout": 5.0,
+        "max_attempts": 6,
     }
-    return linkedin_ads_source(**(options | kw))
+    return make_source(linkedin_ads_source, **(options | kw))
 
 
 def at(server, moment: datetime) -> None:

@@ -10,6 +10,7 @@ import pytest
 from ingest_support import (
     assert_same_raw,
     load,
+    make_source,
     raw_columns,
     raw_count,
     raw_tables,
@@ -19,9 +20,9 @@ from ingest_support import (
 
 from gtm_demo.servers import salesforce
 from gtm_demo.serving import Fault
-from ingest.http import AuthenticationError, QuotaExceededError
+from ingest import AuthenticationError, QuotaExceededError
 from ingest.salesforce import salesforce_source
-from ingest.salesforce.helpers import DEFAULT_OBJECTS
+from ingest.salesforce.settings import DEFAULT_OBJECTS
 
 END = datetime(2026, 6, 30, tzinfo=UTC)
 EARLIER = datetime(2025, 12, 1, tzinfo=UTC)  # before Lead.Product_Interest__c exists
@@ -57,8 +58,9 @@ def source(server, **kw):
         "bulk_page_size": 700,
         "backoff": 0.01,
         "timeout": 1.5,
+        "max_attempts": 6,
     }
-    return salesforce_source(**(options | kw))
+    return make_source(salesforce_source, **(options | kw))
 
 
 def at(server, moment: datetime) -> None:
