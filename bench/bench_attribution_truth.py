@@ -149,13 +149,83 @@ def build(seed: int, scale: float, work: Path) -> tuple[Path, Path]:
     return world, warehouse
 
 
+def ceiling_credit(world: Path) -> dict[str, dict[str, float]]:
+    """A diagnostic, not a model: the data-driven method fitted on the truth's own touches.
+
+    The same fit (int_attribution_channels_credited.fit_conversion_model: log(1 + touches) per
+    channel, beta >= 0) and the same Shapley credit, but on every person's true touches over the
+    whole history (truth/touches, the propensity's own inputs) instead of the warehouse's 90-day
+    journeys. It shows what the method reaches when nothing is hidden but intent and fit: the gap
+    from it to `data_driven` is what the warehouse cannot observe, the gap from it to 0 is the
+    method's own error (confounding by intent, estimation noise). Returns {conversion type:
+    {channel x platform: credited conversions}}.
+    """
+    import pyarrow.parquet as pq
+
+    from gtm_demo.truth_contributions import WAREHOUSE_CHANNELS
+
+    algo = peers_module().load_model_module()
+    truth = world / "truth"
+    spec = json.loads((truth / "channels.json").read_text())
+    people = pq.read_table(
+        truth / "people.parquet", columns=["person_id", "became_opportunity", "is_won"]
+    ).to_pydict()
+    touches = pq.read_table(truth / "touches.parquet", columns=["person_id", "channel"]).to_pydict()
+    counts: dict[int, dict[str, int]] = {person: {} for person in people["person_id"]}
+    for person, channel in zip(touches["person_id"], touches["channel"], strict=True):
+        counts[person][channel] = counts[person].get(channel, 0) + 1
+    channels = sorted(spec["channels"])
+    keys = {
+        name: WAREHOUSE_CHANNELS[name]
+        + (f" / {spec['channels'][name]['platform']}" if spec["channels"][name]["platform"] else "")
+        for name in channels
+    }
+    result: dict[str, dict[str, float]] = {}
+    for conversion_type, flags in (
+        ("pipeline", people["became_opportunity"]),
+        ("revenue", people["is_won"]),
+    ):
+        converted = dict(zip(people["person_id"], flags, strict=True))
+        intercept, betas = algo.fit_conversion_model(
+            [algo.channel_features(counts[person], channels) for person in people["person_id"]],
+            [1 if converted[person] else 0 for person in people["person_id"]],
+            [0 if converted[person] else 1 for person in people["person_id"]],
+        )
+        converting = [counts[person] for person in people["person_id"] if converted[person]]
+        credited: dict[str, float] = {}
+        for credits in algo.data_driven_path_credits(
+            [path for path in converting if path],
+            intercept,
+            dict(zip(channels, betas, strict=True)),
+        ):
+            for channel, credit in credits.items():
+                credited[keys[channel]] = credited.get(keys[channel], 0.0) + credit
+        result[conversion_type] = credited
+    return result
+
+
+def peers_module():
+    """tests/attribution_peers.py (it loads the dbt Python model file)."""
+    import attribution_peers
+
+    return attribution_peers
+
+
 def evaluate(world: Path, warehouse: Path) -> dict[str, dict[str, dict[str, float]]]:
-    """{conversion type: {model: {rank_correlation, share_error}}} for one built world."""
+    """{conversion type: {model: {rank_correlation, share_error}}} for one built world.
+
+    Besides the nine models, `(ceiling) data_driven on true touches` is the diagnostic of
+    `ceiling_credit`.
+    """
     truth = true_shares(world)
     credit = model_credit(warehouse)
     result: dict[str, dict[str, dict[str, float]]] = {}
     for (conversion_type, model), by_key in sorted(credit.items()):
         result.setdefault(conversion_type, {})[model] = score(by_key, truth[conversion_type])
+    for conversion_type, by_key in ceiling_credit(world).items():
+        result[conversion_type]["(ceiling) data_driven on true touches"] = score(
+            by_key, truth[conversion_type]
+        )
     return result
 
 
@@ -175,7 +245,7 @@ def main() -> None:
     for conversion_type in CONVERSION_TYPES:
         print(f"\n{conversion_type} (scale {args.scale:g}): rank correlation / share error")
         models = sorted(results["seeds"][str(args.seeds[0])][conversion_type])
-        print(f"{'model':<16}" + "".join(f"{'seed ' + str(seed):>18}" for seed in args.seeds))
+        print(f"{'model':<40}" + "".join(f"{'seed ' + str(seed):>18}" for seed in args.seeds))
         for model in models:
             cells = []
             for seed in args.seeds:
@@ -183,7 +253,7 @@ def main() -> None:
                 cells.append(
                     f"{figures['rank_correlation']:>9.3f} / {figures['share_error']:.3f}".rjust(18)
                 )
-            print(f"{model:<16}" + "".join(cells))
+            print(f"{model:<40}" + "".join(cells))
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "attribution_truth.json").write_text(json.dumps(results, indent=2) + "\n")
 

@@ -346,24 +346,31 @@ def test_data_driven_credits_match_brute_force_shapley(seed):
 
 
 def _run_model(journeys):
-    """journeys: [(conversion_type, conversion_id or None, channel_path, channel_platform_path)]."""
+    """journeys: [(conversion_type, conversion_id or None, channel_path, channel_platform_path,
+    history)]; a None platform path is the channel path, a None history the platform path.
+    """
     session = duckdb.connect()
     session.execute(
         "create table int_attribution_paths_listed (conversion_type varchar, conversion_id varchar,"
         " person_id varchar, is_conversion boolean, channel_path varchar,"
-        " channel_platform_path varchar, touch_count integer)"
+        " channel_platform_path varchar, touch_count integer,"
+        " history_channel_platform_path varchar)"
     )
-    for number, (conversion_type, conversion_id, path, platform_path) in enumerate(journeys):
+    for number, (conversion_type, conversion_id, path, platform_path, *history) in enumerate(
+        journeys
+    ):
+        platform_path = platform_path or path
         session.execute(
-            "insert into int_attribution_paths_listed values (?, ?, ?, ?, ?, ?, ?)",
+            "insert into int_attribution_paths_listed values (?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 conversion_type,
                 conversion_id,
                 None if conversion_id else f"person{number}",
                 conversion_id is not None,
                 " > ".join(path),
-                " > ".join(platform_path or path),
+                " > ".join(platform_path),
                 len(path),
+                " > ".join(history[0] if history and history[0] else platform_path),
             ],
         )
     table = algo.model(FakeDbt(session, {}), session)
@@ -444,6 +451,32 @@ def test_model_data_driven_credits_follow_the_fit_on_platform_keys():
                 v for k, v in credits.items() if k[0] == conversion_id and k[1] == model_name
             )
             assert total == pytest.approx(1.0, abs=1e-12)
+
+
+def test_model_data_driven_fit_reads_the_histories():
+    # The fit reads the histories (no window); the credit, the journeys. Journeys alone: A and B
+    # both convert 1 in 2. Histories: every converter also had two earlier B touches, the
+    # non-converters none, so the fit gives B the larger coefficient and B the larger credit.
+    journeys = [
+        ("pipeline", "c1", ["A", "B"], None, ["B", "B", "A", "B"]),
+        ("pipeline", "c2", ["A", "B"], None, ["B", "B", "A", "B"]),
+        ("pipeline", None, ["A", "B"], None, ["A", "B"]),
+        ("pipeline", None, ["A", "B"], None, ["A", "B"]),
+        ("pipeline", None, ["A"], None, ["A"]),
+    ]
+    credits = _run_model(journeys)
+    assert credits[("c1", "data_driven", "B")] > credits[("c1", "data_driven", "A")]
+    histories = [(["A", "B", "B", "B"], 2, 0), (["A", "B"], 0, 2), (["A"], 0, 1)]
+    intercept, betas = algo.fit_conversion_model(
+        [algo.channel_features(algo.channel_counts(path), ["A", "B"]) for path, _, _ in histories],
+        [converted for _, converted, _ in histories],
+        [not_converted for _, _, not_converted in histories],
+    )
+    [expected] = algo.data_driven_path_credits(
+        [{"A": 1, "B": 1}], intercept, {"A": betas[0], "B": betas[1]}
+    )
+    assert credits[("c1", "data_driven", "A")] == approx(expected["A"])
+    assert credits[("c1", "data_driven", "B")] == approx(expected["B"])
 
 
 # --------------------------------------------------------------------------------- a real build

@@ -345,23 +345,26 @@ MODELS = ("markov", "shapley", "data_driven")
 def credit_conversions(journeys):
     """Credit every converting journey's channels in the three models.
 
-    `journeys`: (conversion_type, conversion_id, is_conversion, channel_path, channel_platform_path)
-    with the paths as lists of channels. Markov and Shapley play on channels; the data-driven model
-    on channels with their ad platform (`channel_platform`). Returns rows (conversion_id,
+    `journeys`: (conversion_type, conversion_id, is_conversion, channel_path,
+    channel_platform_path, history_channel_platform_path), the paths as lists of channels. Markov
+    and Shapley play on the journeys' channels. The data-driven model fits its conversion
+    probability on the histories (every touch up to the conversion, or ever for a journey that did
+    not convert: no window anchored on a burst of touches) and credits the channels with their ad
+    platform (`channel_platform`) of each conversion's journey. Returns rows (conversion_id,
     conversion_type, attribution_model, channel_key, is_platform_split, channel_credit), sorted.
     """
     by_type = {}
-    for conversion_type, conversion_id, is_conversion, path, platform_path in journeys:
+    for conversion_type, conversion_id, is_conversion, path, platform_path, history in journeys:
         by_type.setdefault(conversion_type, []).append(
-            (conversion_id, bool(is_conversion), tuple(path), tuple(platform_path))
+            (conversion_id, bool(is_conversion), tuple(path), tuple(platform_path), tuple(history))
         )
     rows = []
     for conversion_type in sorted(by_type):
         type_journeys = by_type[conversion_type]
         markov_paths = {}
-        fit_paths = {}
-        for _, is_conversion, path, platform_path in type_journeys:
-            for paths, key in ((markov_paths, path), (fit_paths, platform_path)):
+        histories = {}
+        for _, is_conversion, path, _, history in type_journeys:
+            for paths, key in ((markov_paths, path), (histories, history)):
                 converted, not_converted = paths.get(key, (0, 0))
                 paths[key] = (converted + is_conversion, not_converted + (not is_conversion))
         _, effects = markov_removal_effects(
@@ -369,7 +372,7 @@ def credit_conversions(journeys):
         )
         shares = normalise_shares(effects)
 
-        ordered = sorted(fit_paths.items())
+        ordered = sorted(histories.items())
         counts = [channel_counts(path) for path, _ in ordered]
         channels = sorted({channel for path_counts in counts for channel in path_counts})
         intercept, betas = fit_conversion_model(
@@ -378,16 +381,24 @@ def credit_conversions(journeys):
             [not_converted for _, (_, not_converted) in ordered],
         )
         coefficients = dict(zip(channels, betas, strict=True))
-        converting = [position for position, (_, (converted, _)) in enumerate(ordered) if converted]
+        credited_paths = sorted(
+            {
+                platform_path
+                for _, is_conversion, _, platform_path, _ in type_journeys
+                if is_conversion
+            }
+        )
         fitted = dict(
             zip(
-                [ordered[position][0] for position in converting],
-                data_driven_path_credits([counts[p] for p in converting], intercept, coefficients),
+                credited_paths,
+                data_driven_path_credits(
+                    [channel_counts(path) for path in credited_paths], intercept, coefficients
+                ),
                 strict=True,
             )
         )
 
-        for conversion_id, is_conversion, path, platform_path in sorted(
+        for conversion_id, is_conversion, path, platform_path, _ in sorted(
             type_journeys, key=lambda journey: str(journey[0])
         ):
             if not is_conversion:
@@ -427,6 +438,7 @@ def model(dbt, session):
             "is_conversion",
             "channel_path",
             "channel_platform_path",
+            "history_channel_platform_path",
         )
     }
     journeys = zip(
@@ -435,6 +447,7 @@ def model(dbt, session):
         columns["is_conversion"],
         [path.split(SEPARATOR) for path in columns["channel_path"]],
         [path.split(SEPARATOR) for path in columns["channel_platform_path"]],
+        [path.split(SEPARATOR) for path in columns["history_channel_platform_path"]],
         strict=True,
     )
     rows = credit_conversions(journeys)
