@@ -210,10 +210,10 @@ def test_shapley_hand_computed_whole_data_set_game():
     assert algo.shapley_conversion_credits(["C"]) == {"C": 1.0}
 
 
-@pytest.mark.parametrize("seed", range(8))
+@pytest.mark.parametrize("seed", range(6))
 def test_shapley_totals_equal_the_brute_force_shapley_of_the_whole_game(seed):
     rng = random.Random(seed)
-    universe = ["Direct", "Email", "Organic Search", "Paid Search", "Paid Social", "Events"]
+    universe = ["Direct", "Email", "Organic Search", "Paid Search", "Paid Social"]
     conversions = [frozenset(rng.sample(universe, rng.randint(1, 4))) for _ in range(60)]
     set_counts = {}
     for channel_set in conversions:
