@@ -1,12 +1,13 @@
-"""Attribution speed: our eight models against ChannelAttribution and MAM, on the same journeys.
+"""Attribution speed: our nine models against ChannelAttribution and MAM, on the same journeys.
 
 For each scale (default 1 and 10), a built warehouse (given with `--warehouse SCALE=PATH`, or
 generated, ingested and built here) is read once, and then, on the same journeys, one run times:
 
-- **ours**: all eight models as the build runs them, on the warehouse's intermediate tables: the
+- **ours**: all nine models as the build runs them, on the warehouse's intermediate tables: the
   compiled SQL of int_touchpoints_attributed_heuristically (first, last, linear, position-based,
-  W-shaped, time decay) and the dbt Python model int_touchpoints_attributed_algorithmically (path
-  aggregation, exact Markov and Shapley, per-touch split), each materialised into a temp table;
+  W-shaped, time decay), then the paths (int_attribution_paths_listed, SQL), the dbt Python model
+  int_attribution_channels_credited (exact Markov, Shapley and data-driven) and the per-touch split
+  (int_touchpoints_attributed_algorithmically, SQL), each materialised into a temp table;
 - **ChannelAttribution**: `heuristic_models` and `markov_model` with the package's defaults (a
   Monte-Carlo estimate from 100,000 simulated paths per conversion type);
 - **marketing-attribution-models (MAM)**: first, last, linear, position-based, time decay and
@@ -45,7 +46,8 @@ import attribution_peers as peers  # noqa: E402
 
 RESULTS = REPO / "bench" / "results"
 HEURISTIC_MODEL = "int_touchpoints_attributed_heuristically"
-LOOKBACK_DAYS = 90
+PATHS_MODEL = "int_attribution_paths_listed"
+SPLIT_MODEL = "int_touchpoints_attributed_algorithmically"
 HALF_LIFE_DAYS = 7.0
 REPEATS = 3
 
@@ -64,14 +66,14 @@ def _build(scale: float, work: Path) -> Path:
     return built.path
 
 
-def _compiled_heuristic_sql(warehouse: Path, work: Path) -> str:
-    """The heuristic model's SQL as dbt compiles it against `warehouse` (catalog = file stem)."""
+def _compiled_sql(warehouse: Path, work: Path, models: list[str]) -> dict[str, str]:
+    """Each model's SQL as dbt compiles it against `warehouse` (catalog = file stem)."""
     from warehouse_support import run_dbt
 
-    compiled = run_dbt(warehouse, work, "compile", "--select", HEURISTIC_MODEL)
+    compiled = run_dbt(warehouse, work, "compile", "--select", *models)
     if compiled.returncode != 0:
         raise SystemExit(f"dbt compile failed:\n{compiled.stdout}\n{compiled.stderr}")
-    return next((work / "target").rglob(f"{HEURISTIC_MODEL}.sql")).read_text()
+    return {model: next((work / "target").rglob(f"{model}.sql")).read_text() for model in models}
 
 
 def _timed(function: Any) -> tuple[float, Any]:
@@ -84,18 +86,28 @@ def _timed(function: Any) -> tuple[float, Any]:
     return best, value
 
 
-def _ours(warehouse: Path, heuristic_sql: str) -> dict[str, Any]:
-    """Time our eight models from the warehouse tables, each into a temp table."""
+def _ours(warehouse: Path, compiled: dict[str, str]) -> dict[str, Any]:
+    """Time our nine models from the warehouse tables, each step into a temp table.
+
+    The data-driven part is three steps, as the build runs them: the paths (SQL), the channel
+    credits (the dbt Python model, reading the paths) and their split over touches (SQL, reading
+    the built credits table, which holds the same rows).
+    """
     algo = peers.load_model_module()
     with duckdb.connect(str(warehouse), read_only=True) as con:
         con.execute("set threads to 2")
         heuristic_seconds, _ = _timed(
-            lambda: con.execute(f"create or replace temp table heuristic as {heuristic_sql}")
+            lambda: con.execute(
+                f"create or replace temp table heuristic as {compiled[HEURISTIC_MODEL]}"
+            )
         )
 
         def algorithmic() -> None:
-            relation = algo.model(peers.FakeDbt(con, {"lookback_days": LOOKBACK_DAYS}), con)
-            con.execute(f"create or replace temp table algorithmic as {relation.sql_query()}")
+            con.execute(f"create or replace temp table paths as {compiled[PATHS_MODEL]}")
+            credits = algo.model(peers.FakeDbt(con, {}, {PATHS_MODEL: "paths"}), con)
+            con.register("credits_arrow", credits)
+            con.execute("create or replace temp table credits as select * from credits_arrow")
+            con.execute(f"create or replace temp table algorithmic as {compiled[SPLIT_MODEL]}")
 
         algorithmic_seconds, _ = _timed(algorithmic)
         rows = con.execute(
@@ -135,9 +147,9 @@ def _peers(journeys: dict[str, peers.Journeys]) -> dict[str, Any]:
 
 
 def _measure(scale: float, warehouse: Path, work: Path) -> dict[str, Any]:
-    heuristic_sql = _compiled_heuristic_sql(warehouse, work)
-    journeys = peers.export_journeys(warehouse, LOOKBACK_DAYS)
-    ours = _ours(warehouse, heuristic_sql)
+    compiled = _compiled_sql(warehouse, work, [HEURISTIC_MODEL, PATHS_MODEL, SPLIT_MODEL])
+    journeys = peers.export_journeys(warehouse)
+    ours = _ours(warehouse, compiled)
     theirs = _peers(journeys)
     ca_all = theirs["ca_heuristics"] + theirs["ca_markov"]
     mam_all = theirs["mam_heuristics"] + theirs["mam_markov"]

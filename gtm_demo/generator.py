@@ -24,6 +24,7 @@ import numpy as np
 
 from gtm_demo import reference as ref
 from gtm_demo.ids import Sequence
+from gtm_demo.truth_contributions import write_channel_contributions
 from gtm_demo.writer import WorldWriter
 
 DEFAULT_AS_OF = date(2026, 6, 30)
@@ -1132,6 +1133,7 @@ class _World:
             )
             + "\n"
         )
+        write_channel_contributions(self.root)
         self._write_api_metadata()
         meta = {
             "generator_version": GENERATOR_VERSION,

@@ -14,9 +14,10 @@ last, linear, position-based and time decay; exact Markov). The warehouse's side
   would test ChannelAttribution's noise, not our model: at 10 million simulated paths its
   estimates move by 0.5-1% between seeds, and by 2-4% on a channel with an effect near 0.01
   (measured on these journeys), and the same seed does not always give the same answer.
-- Shapley is checked against a brute-force reference in tests/models/test_attribution_models.py:
-  neither package solves the same game (marketing-attribution-models keeps four channels per path
-  and values exact channel sets only; ChannelAttribution has no Shapley model).
+- Shapley is checked against a brute-force Shapley of the whole data set's game in
+  tests/models/test_attribution_models.py: neither package solves the same game
+  (marketing-attribution-models keeps four channels per path and values exact channel sets only;
+  ChannelAttribution has no Shapley model).
 """
 
 from __future__ import annotations
@@ -43,9 +44,7 @@ PROJECT_VARS = yaml.safe_load((peers.REPO / "dbt_project.yml").read_text())["var
 @pytest.fixture(scope="module")
 def journeys(built_warehouse) -> dict[str, peers.Journeys]:
     assert built_warehouse.failures() == []
-    return peers.export_journeys(
-        Path(built_warehouse.path), int(PROJECT_VARS["attribution_lookback_days"])
-    )
+    return peers.export_journeys(Path(built_warehouse.path))
 
 
 @pytest.fixture(scope="module")

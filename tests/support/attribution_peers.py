@@ -2,9 +2,9 @@
 
 Shared by tests/models/test_attribution_peers.py (do they agree?) and bench/bench_attribution.py
 (how fast is each?). `export_journeys` reads a built warehouse: every conversion's journey as
-int_attribution_journeys_joined holds it, and the aggregated converting and non-converting paths
-that the Markov and Shapley model (int_touchpoints_attributed_algorithmically.py) solves. The
-`run_*` functions feed those journeys to ChannelAttribution and marketing-attribution-models (the
+int_attribution_journeys_joined holds it, and the converting and non-converting paths of
+int_attribution_paths_listed, aggregated, as the Markov model (int_attribution_channels_credited.py)
+solves them. The `run_*` functions feed those journeys to ChannelAttribution and marketing-attribution-models (the
 `peers` extra) and return per-channel figures keyed by channel name.
 """
 
@@ -20,7 +20,7 @@ from typing import Any
 import duckdb
 
 REPO = Path(__file__).resolve().parents[2]
-MODEL_FILE = REPO / "models/intermediate/attribution/int_touchpoints_attributed_algorithmically.py"
+MODEL_FILE = REPO / "models/intermediate/attribution/int_attribution_channels_credited.py"
 # ChannelAttribution's Markov model is a Monte-Carlo estimate: 10 million simulated paths (the
 # default is 100,000), long enough for every cycle in the data.
 CA_MARKOV_OPTIONS = {"nsim_start": 1e7, "max_step": 1000, "seed": 0}
@@ -45,14 +45,23 @@ class _FakeConfig:
 
 
 class FakeDbt:
-    """What the model uses of dbt's `dbt` object (config(), config.meta_get(), ref()), on DuckDB."""
+    """What the model uses of dbt's `dbt` object (config(), config.meta_get(), ref()), on DuckDB.
 
-    def __init__(self, session: duckdb.DuckDBPyConnection, meta: dict[str, Any]) -> None:
+    `tables` maps a model name to the table that stands in for it (default: the same name).
+    """
+
+    def __init__(
+        self,
+        session: duckdb.DuckDBPyConnection,
+        meta: dict[str, Any],
+        tables: dict[str, str] | None = None,
+    ) -> None:
         self._session = session
+        self._tables = tables or {}
         self.config = _FakeConfig(meta)
 
     def ref(self, name: str) -> duckdb.DuckDBPyRelation:
-        return self._session.table(name)
+        return self._session.table(self._tables.get(name, name))
 
 
 def load_model_module() -> Any:
@@ -83,17 +92,10 @@ class Journeys:
     paths: list[tuple[tuple[str, ...], int, int]]
 
 
-def export_journeys(warehouse: Path, lookback_days: int = 90) -> dict[str, Journeys]:
+def export_journeys(warehouse: Path) -> dict[str, Journeys]:
     """Read every conversion type's journeys and aggregated paths from a built warehouse."""
     algo = load_model_module()
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        for alias, model in (
-            ("__attr_journeys", "int_attribution_journeys_joined"),
-            ("__attr_conversions", "int_attribution_conversions_listed"),
-            ("__attr_touchpoints", "int_touchpoints_unioned"),
-            ("__attr_bridged", "int_opportunity_people_bridged"),
-        ):
-            con.execute(f"create temp view {alias} as select * from main.{model}")
         touches = con.execute(
             """
             select
@@ -107,16 +109,31 @@ def export_journeys(warehouse: Path, lookback_days: int = 90) -> dict[str, Journ
             order by conversion_type, conversion_id
             """
         ).fetchall()
-        path_rows = con.execute(algo._PATHS_SQL, [lookback_days]).fetchall()
+        path_rows = con.execute(
+            """
+            select conversion_type, channel_path, is_conversion, count(*)
+            from main.int_attribution_paths_listed
+            group by all
+            order by all
+            """
+        ).fetchall()
     result: dict[str, Journeys] = {}
-    for conversion_type, *_ in path_rows:
+    aggregated: dict[str, dict[tuple[str, ...], list[int]]] = {}
+    for conversion_type, path, is_conversion, count in path_rows:
         result.setdefault(conversion_type, Journeys(conversion_type, [], []))
+        counts = aggregated.setdefault(conversion_type, {}).setdefault(
+            tuple(path.split(algo.SEPARATOR)), [0, 0]
+        )
+        counts[0 if is_conversion else 1] += int(count)
     for conversion_type, conversion_id, channels, hours, amount in touches:
         result[conversion_type].journeys.append(
             Journey(conversion_id, tuple(channels), tuple(hours), amount or 0.0)
         )
-    for conversion_type, path, _key, _set, conversions, non_conversions in path_rows:
-        result[conversion_type].paths.append((tuple(path), int(conversions), int(non_conversions)))
+    for conversion_type, paths in aggregated.items():
+        result[conversion_type].paths.extend(
+            (path, conversions, non_conversions)
+            for path, (conversions, non_conversions) in sorted(paths.items())
+        )
     return result
 
 

@@ -136,6 +136,12 @@ final as (
         ordered.campaign_key,
         ordered.ad_id,
         ordered.platform,
+        -- The channel with the ad platform of a paid touch (`Paid Social / linkedin_ads`): the players
+        -- of the data-driven model, which keeps the platforms of a channel apart.
+        case
+            when ordered.platform is null then ordered.channel
+            else {{ dbt.concat(['ordered.channel', "' / '", 'ordered.platform']) }}
+        end as channel_platform,
         ordered.touch_number,
         ordered.touch_count,
         cast({{ dbt.datediff('ordered.touched_at', 'ordered.converted_at', 'second') }} as double precision)

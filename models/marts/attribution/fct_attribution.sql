@@ -1,6 +1,7 @@
 {#- One row per conversion, touchpoint of its journey and attribution model: the touch's credit and the
     amount it earns, with the touch's person, channel, campaign and ad platform. Rule-based models come from
-    int_touchpoints_attributed_heuristically, Markov and Shapley from int_touchpoints_attributed_algorithmically.
+    int_touchpoints_attributed_heuristically, Markov, Shapley and the data-driven model from
+    int_touchpoints_attributed_algorithmically.
     Amounts are split to the cent: each touch gets its credit times the conversion's amount rounded down to
     the cent, and the cents left over go one each to the touches whose exact share lost the most (largest
     remainder; ties to the earlier touch), so a conversion's attributed amounts add up to its amount

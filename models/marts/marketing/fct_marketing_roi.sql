@@ -15,7 +15,8 @@
       type row by design: filter to one model and one conversion type before adding them up. -#}
 
 {%- set attribution_models = [
-    'first_touch', 'last_touch', 'linear', 'position_based', 'w_shaped', 'time_decay', 'markov', 'shapley'
+    'first_touch', 'last_touch', 'linear', 'position_based', 'w_shaped', 'time_decay', 'markov', 'shapley',
+    'data_driven'
 ] -%}
 {%- set conversion_types = ['pipeline', 'revenue'] %}
 

@@ -31,7 +31,8 @@ ad_spend_totals as (
 ),
 
 {%- set attribution_models = [
-    'first_touch', 'last_touch', 'linear', 'position_based', 'w_shaped', 'time_decay', 'markov', 'shapley'
+    'first_touch', 'last_touch', 'linear', 'position_based', 'w_shaped', 'time_decay', 'markov', 'shapley',
+    'data_driven'
 ] %}
 
 model_types as (
