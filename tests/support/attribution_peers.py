@@ -4,8 +4,9 @@ Shared by tests/models/test_attribution_peers.py (do they agree?) and bench/benc
 (how fast is each?). `export_journeys` reads a built warehouse: every conversion's journey as
 int_attribution_journeys_joined holds it, and the converting and non-converting paths of
 int_attribution_paths_listed, aggregated, as the Markov model
-(int_attribution_channels_credited.py) solves them. The `run_*` functions feed those journeys to ChannelAttribution and marketing-attribution-models (the
-`peers` extra) and return per-channel figures keyed by channel name.
+(int_attribution_channels_credited.py) solves them. The `run_*` functions feed those journeys to
+ChannelAttribution and marketing-attribution-models (the `peers` extra) and return per-channel
+figures keyed by channel name.
 """
 
 from __future__ import annotations
