@@ -4,7 +4,7 @@
     it) are left out: the session is that touch. Conversions without a touch in the window have no rows
     here and stay unattributed (see int_attribution_conversions_listed). -#}
 
-{%- set lookback_days = var('attribution_lookback_days', 90) %}
+{%- set lookback_days = var('attribution_lookback_days') %}
 
 with
 
