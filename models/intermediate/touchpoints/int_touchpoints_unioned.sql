@@ -59,13 +59,11 @@ unioned as (
 
 channels as (
     select
-        {{ dbt.hash(dbt.concat(['unioned.touchpoint_type', "'|'", 'unioned.source_record_id'])) }} as touchpoint_id,
-        {%- for column in touch_columns %}
-        unioned.{{ column }},
-        {%- endfor %}
+        unioned.{{ touch_columns | join(',\n        unioned.') }},
         traffic_sources.channel,
         traffic_sources.channel_platform as source_platform,
-        traffic_sources.is_paid_channel
+        traffic_sources.is_paid_channel,
+        {{ dbt.hash(dbt.concat(['unioned.touchpoint_type', "'|'", 'unioned.source_record_id'])) }} as touchpoint_id
     from unioned
     inner join traffic_sources
         on

@@ -45,13 +45,25 @@ channel_mapping as (
 ),
 
 traffic_sources as (
-    select traffic_source, traffic_medium from web_session_touchpoints
+    select
+        traffic_source,
+        traffic_medium
+    from web_session_touchpoints
     union
-    select traffic_source, traffic_medium from form_submission_touchpoints
+    select
+        traffic_source,
+        traffic_medium
+    from form_submission_touchpoints
     union
-    select traffic_source, traffic_medium from email_click_touchpoints
+    select
+        traffic_source,
+        traffic_medium
+    from email_click_touchpoints
     union
-    select traffic_source, traffic_medium from campaign_response_touchpoints
+    select
+        traffic_source,
+        traffic_medium
+    from campaign_response_touchpoints
 ),
 
 paid_channels as (
@@ -91,8 +103,8 @@ final as (
     select
         channel_matches.traffic_source,
         channel_matches.traffic_medium,
-        coalesce(channel_matches.channel, 'Other') as channel,
         channel_matches.platform as channel_platform,
+        coalesce(channel_matches.channel, 'Other') as channel,
         paid_channels.channel is not null as is_paid_channel
     from channel_matches
     left join paid_channels
