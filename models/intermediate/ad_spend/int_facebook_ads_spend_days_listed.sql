@@ -58,14 +58,10 @@ facebook_campaign_utms as (
 
 facebook_ad_days as (
     select
-        'facebook_ads' as platform,
         facebook_insights.ad_account_id,
         facebook_insights.campaign_id,
-        coalesce(facebook_campaigns.campaign_name, facebook_insights.campaign_name) as campaign_name,
         facebook_insights.ad_set_id as ad_group_id,
-        coalesce(facebook_ad_sets.ad_set_name, facebook_insights.ad_set_name) as ad_group_name,
         facebook_insights.ad_id,
-        coalesce(facebook_ads.ad_name, facebook_insights.ad_name) as ad_name,
         facebook_insights.report_date,
         facebook_insights.account_time_zone,
         facebook_insights.account_time_zone as report_time_zone,
@@ -73,9 +69,13 @@ facebook_ad_days as (
         facebook_insights.currency_code,
         facebook_insights.impressions,
         facebook_insights.clicks,
+        'facebook_ads' as platform,
+        false as is_campaign_level,
         cast(facebook_insights.leads as decimal(38, 6)) as platform_conversions,
-        coalesce(lower(facebook_ads.utm_campaign), facebook_campaign_utms.utm_campaign) as utm_campaign,
-        false as is_campaign_level
+        coalesce(facebook_campaigns.campaign_name, facebook_insights.campaign_name) as campaign_name,
+        coalesce(facebook_ad_sets.ad_set_name, facebook_insights.ad_set_name) as ad_group_name,
+        coalesce(facebook_ads.ad_name, facebook_insights.ad_name) as ad_name,
+        coalesce(lower(facebook_ads.utm_campaign), facebook_campaign_utms.utm_campaign) as utm_campaign
     from facebook_insights
     left join facebook_ads
         on facebook_insights.ad_id = facebook_ads.ad_id

@@ -62,7 +62,6 @@ linkedin_campaign_group_utms as (
 
 linkedin_ad_days as (
     select
-        'linkedin_ads' as platform,
         linkedin_analytics.ad_account_id,
         linkedin_campaigns.campaign_group_id as campaign_id,
         linkedin_campaign_groups.campaign_group_name as campaign_name,
@@ -71,15 +70,16 @@ linkedin_ad_days as (
         linkedin_analytics.creative_id as ad_id,
         linkedin_creatives.creative_name as ad_name,
         linkedin_analytics.report_date,
-        coalesce(linkedin_ad_accounts.time_zone, 'UTC') as account_time_zone,
         linkedin_analytics.report_time_zone,
         linkedin_analytics.spend,
         linkedin_analytics.currency_code,
         linkedin_analytics.impressions,
         linkedin_analytics.clicks,
+        'linkedin_ads' as platform,
+        false as is_campaign_level,
         cast(linkedin_analytics.conversions as decimal(38, 6)) as platform_conversions,
-        coalesce(lower(linkedin_creatives.utm_campaign), linkedin_campaign_group_utms.utm_campaign) as utm_campaign,
-        false as is_campaign_level
+        coalesce(linkedin_ad_accounts.time_zone, 'UTC') as account_time_zone,
+        coalesce(lower(linkedin_creatives.utm_campaign), linkedin_campaign_group_utms.utm_campaign) as utm_campaign
     from linkedin_analytics
     left join linkedin_creatives
         on linkedin_analytics.creative_id = linkedin_creatives.creative_id
