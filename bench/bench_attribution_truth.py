@@ -106,7 +106,7 @@ def true_shares(world: Path) -> dict[str, dict[str, float]]:
     result: dict[str, dict[str, float]] = {}
     for row in read_channel_contributions(world):
         keyed = result.setdefault(str(row["conversion_type"]), {})
-        key = str(row["warehouse_channel_platform"])
+        key = str(row["warehouse_attribution_channel"])
         keyed[key] = keyed.get(key, 0.0) + float(row["share"])
     return result
 

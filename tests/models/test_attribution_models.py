@@ -346,15 +346,15 @@ def test_data_driven_credits_match_brute_force_shapley(seed):
 
 
 def _run_model(journeys):
-    """journeys: [(conversion_type, conversion_id or None, channel_path, channel_platform_path,
+    """journeys: [(conversion_type, conversion_id or None, channel_path, attribution_channel_path,
     history)]; a None platform path is the channel path, a None history the platform path.
     """
     session = duckdb.connect()
     session.execute(
         "create table int_attribution_paths_listed (conversion_type varchar, conversion_id varchar,"
         " person_id varchar, is_conversion boolean, channel_path varchar,"
-        " channel_platform_path varchar, touch_count integer,"
-        " history_channel_platform_path varchar)"
+        " attribution_channel_path varchar, touch_count integer,"
+        " history_attribution_channel_path varchar)"
     )
     for number, (conversion_type, conversion_id, path, platform_path, *history) in enumerate(
         journeys
@@ -624,7 +624,7 @@ def test_true_contributions_are_the_shapley_values_of_the_true_propensity(tmp_pa
         assert rows[("pipeline", channel)]["conversions"] == 2
     assert sum(rows[("pipeline", c)]["share"] for c in effects) == pytest.approx(1.0, abs=1e-8)
     assert rows[("revenue", "paid_social_meta")]["share"] == 0.0
-    assert rows[("pipeline", "paid_social_meta")]["warehouse_channel_platform"] == (
+    assert rows[("pipeline", "paid_social_meta")]["warehouse_attribution_channel"] == (
         "Paid Social / facebook_ads"
     )
 

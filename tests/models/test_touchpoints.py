@@ -43,9 +43,20 @@ PLATFORMS = {
     "paid_social_meta": "facebook_ads",
     "paid_social_linkedin": "linkedin_ads",
 }
+# ... and the platform inside the channel (`channel_platform`), which splits Paid Social in two.
+CHANNEL_PLATFORMS = {
+    "paid_search": "google",
+    "paid_social_meta": "meta",
+    "paid_social_linkedin": "linkedin",
+}
 MODELS = (
     "int_page_views_sessionized",
     "int_web_sessions_aggregated",
+    "int_web_session_touchpoints_listed",
+    "int_form_submission_touchpoints_matched",
+    "int_email_click_touchpoints_matched",
+    "int_campaign_response_touchpoints_matched",
+    "int_traffic_sources_classified",
     "int_touchpoints_unioned",
     "int_opportunity_stages_sequenced",
     "int_opportunity_people_bridged",
@@ -79,6 +90,11 @@ def con(built_warehouse: BuiltWarehouse) -> Iterator[duckdb.DuckDBPyConnection]:
     )
     platforms = _values({key: PLATFORMS.get(key) for key in CHANNELS})
     connection.execute(f"create temp view channel_platforms(true_channel, platform) as {platforms}")
+    channel_platforms = _values({key: CHANNEL_PLATFORMS.get(key) for key in CHANNELS})
+    connection.execute(
+        "create temp view channel_platform_names(true_channel, channel_platform) as "
+        f"{channel_platforms}"
+    )
     # True person -> warehouse person, through every crosswalk record that is not deleted.
     connection.execute(
         """
@@ -112,12 +128,14 @@ def con(built_warehouse: BuiltWarehouse) -> Iterator[duckdb.DuckDBPyConnection]:
         """
         create temp view true_visits as
         select people.person_id, cast(touches.touched_at as timestamp) as touched_at,
-            touches.channel as true_channel, names.channel, platforms.platform, touches.ad_id,
-            landings.url as landing_url
+            touches.channel as true_channel, names.channel, platforms.platform,
+            channel_platforms.channel_platform, touches.ad_id, landings.url as landing_url
         from truth_touches as touches
         inner join page_view_people as people on touches.person_id = people.true_person_id
         inner join channel_names as names on touches.channel = names.true_channel
         inner join channel_platforms as platforms on touches.channel = platforms.true_channel
+        inner join channel_platform_names as channel_platforms
+            on touches.channel = channel_platforms.true_channel
         left join (
             select object_id, occurred_at, min(url) as url
             from world_web_events
@@ -169,6 +187,38 @@ def test_web_sessions_are_the_true_visits(con: duckdb.DuckDBPyConnection) -> Non
     )
     assert len(expected) > 10_000
     assert actual == expected
+
+
+def test_paid_social_splits_into_meta_and_linkedin(con: duckdb.DuckDBPyConnection) -> None:
+    """Each true visit's platform inside its channel (`channel_platform`) is the truth's: Paid
+    Social splits into the true Meta and LinkedIn visits; Paid Search is Google; unpaid: none."""
+    expected = _rows(
+        con,
+        """
+        select person_id, touched_at, channel, channel_platform, count(*)
+        from true_visits group by all order by all
+        """,
+    )
+    actual = _rows(
+        con,
+        """
+        select person_id, touched_at, channel, channel_platform, count(*)
+        from main.int_touchpoints_unioned where touchpoint_type = 'web_session'
+        group by all order by all
+        """,
+    )
+    assert actual == expected
+    split = dict(
+        _rows(
+            con,
+            """
+            select channel_platform, count(*) from main.int_touchpoints_unioned
+            where channel = 'Paid Social' group by all
+            """,
+        )
+    )
+    assert set(split) == {"meta", "linkedin"}
+    assert min(split.values()) > 100
 
 
 def test_paid_touches_per_ad_equal_the_truth(con: duckdb.DuckDBPyConnection) -> None:

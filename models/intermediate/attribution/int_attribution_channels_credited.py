@@ -347,11 +347,11 @@ def credit_conversions(journeys):
     """Credit every converting journey's channels in the three models.
 
     `journeys`: (conversion_type, conversion_id, is_conversion, channel_path,
-    channel_platform_path, history_channel_platform_path), the paths as lists of channels. Markov
-    and Shapley play on the journeys' channels. The data-driven model fits its conversion
+    attribution_channel_path, history_attribution_channel_path), the paths as lists of channels.
+    Markov and Shapley play on the journeys' channels. The data-driven model fits its conversion
     probability on the histories (every touch up to the conversion, or ever for a journey that did
     not convert: no window anchored on a burst of touches) and credits the channels with their ad
-    platform (`channel_platform`) of each conversion's journey. Returns rows (conversion_id,
+    platform (`attribution_channel`) of each conversion's journey. Returns rows (conversion_id,
     conversion_type, attribution_model, channel_key, is_platform_split, channel_credit), sorted.
     """
     by_type = {}
@@ -438,8 +438,8 @@ def model(dbt, session):
             "conversion_id",
             "is_conversion",
             "channel_path",
-            "channel_platform_path",
-            "history_channel_platform_path",
+            "attribution_channel_path",
+            "history_attribution_channel_path",
         )
     }
     journeys = zip(
@@ -447,8 +447,8 @@ def model(dbt, session):
         columns["conversion_id"],
         columns["is_conversion"],
         [path.split(SEPARATOR) for path in columns["channel_path"]],
-        [path.split(SEPARATOR) for path in columns["channel_platform_path"]],
-        [path.split(SEPARATOR) for path in columns["history_channel_platform_path"]],
+        [path.split(SEPARATOR) for path in columns["attribution_channel_path"]],
+        [path.split(SEPARATOR) for path in columns["history_attribution_channel_path"]],
         strict=True,
     )
     rows = credit_conversions(journeys)

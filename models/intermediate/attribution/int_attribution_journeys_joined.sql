@@ -4,7 +4,7 @@
     it) are left out: the session is that touch. Conversions without a touch in the window have no rows
     here and stay unattributed (see int_attribution_conversions_listed). -#}
 
-{%- set lookback_days = var('attribution_lookback_days', 90) %}
+{%- set lookback_days = var('attribution_lookback_days') %}
 
 with
 
@@ -37,7 +37,8 @@ touchpoints as (
         channel,
         campaign_key,
         ad_id,
-        platform
+        platform,
+        channel_platform
     from {{ ref('int_touchpoints_unioned') }}
     where not is_part_of_web_session
 ),
@@ -59,7 +60,8 @@ windowed as (
         touchpoints.channel,
         touchpoints.campaign_key,
         touchpoints.ad_id,
-        touchpoints.platform
+        touchpoints.platform,
+        touchpoints.channel_platform
     from conversions
     inner join opportunity_people
         on conversions.opportunity_id = opportunity_people.opportunity_id
@@ -100,6 +102,7 @@ ordered as (
         campaign_key,
         ad_id,
         platform,
+        channel_platform,
         row_number() over (
             partition by conversion_id
             order by touched_at, touchpoint_id
@@ -136,12 +139,13 @@ final as (
         ordered.campaign_key,
         ordered.ad_id,
         ordered.platform,
+        ordered.channel_platform,
         -- The channel with the ad platform of a paid touch (`Paid Social / linkedin_ads`): the players
         -- of the data-driven model, which keeps the platforms of a channel apart.
         case
             when ordered.platform is null then ordered.channel
             else {{ dbt.concat(['ordered.channel', "' / '", 'ordered.platform']) }}
-        end as channel_platform,
+        end as attribution_channel,
         ordered.touch_number,
         ordered.touch_count,
         cast({{ dbt.datediff('ordered.touched_at', 'ordered.converted_at', 'second') }} as double precision)

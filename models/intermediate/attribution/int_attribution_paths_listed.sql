@@ -19,7 +19,7 @@ journeys as (
         touchpoint_id,
         touch_number,
         channel,
-        channel_platform
+        attribution_channel
     from {{ ref('int_attribution_journeys_joined') }}
 ),
 
@@ -45,11 +45,11 @@ touchpoints as (
         person_id,
         touched_at,
         coalesce(channel, '(none)') as channel,
-        -- The same key as int_attribution_journeys_joined.channel_platform.
+        -- The same key as int_attribution_journeys_joined.attribution_channel.
         case
             when platform is null then coalesce(channel, '(none)')
             else {{ dbt.concat(["coalesce(channel, '(none)')", "' / '", 'platform']) }}
-        end as channel_platform
+        end as attribution_channel
     from {{ ref('int_touchpoints_unioned') }}
     where not is_part_of_web_session
 ),
@@ -82,7 +82,7 @@ person_touches as (
         touchpoints.touchpoint_id,
         touchpoints.touched_at,
         touchpoints.channel,
-        touchpoints.channel_platform
+        touchpoints.attribution_channel
     from touchpoints
     inner join last_touches
         on touchpoints.person_id = last_touches.person_id
@@ -96,8 +96,8 @@ person_paths as (
     select
         person_id,
         {{ dbt.listagg('channel', separator, 'order by touched_at, touchpoint_id') }} as channel_path,
-        {{ dbt.listagg('channel_platform', separator, 'order by touched_at, touchpoint_id') }}
-            as channel_platform_path,
+        {{ dbt.listagg('attribution_channel', separator, 'order by touched_at, touchpoint_id') }}
+            as attribution_channel_path,
         count(*) as touch_count
     from person_touches
     group by person_id
@@ -106,8 +106,8 @@ person_paths as (
 person_histories as (
     select
         person_id,
-        {{ dbt.listagg('channel_platform', separator, 'order by touched_at, touchpoint_id') }}
-            as history_channel_platform_path
+        {{ dbt.listagg('attribution_channel', separator, 'order by touched_at, touchpoint_id') }}
+            as history_attribution_channel_path
     from touchpoints
     group by person_id
 ),
@@ -119,7 +119,7 @@ conversion_history_touches as (
         conversions.conversion_id,
         touchpoints.touchpoint_id,
         touchpoints.touched_at,
-        touchpoints.channel_platform
+        touchpoints.attribution_channel
     from conversions
     inner join opportunity_people
         on conversions.opportunity_id = opportunity_people.opportunity_id
@@ -131,8 +131,8 @@ conversion_history_touches as (
 conversion_histories as (
     select
         conversion_id,
-        {{ dbt.listagg('channel_platform', separator, 'order by touched_at, touchpoint_id') }}
-            as history_channel_platform_path
+        {{ dbt.listagg('attribution_channel', separator, 'order by touched_at, touchpoint_id') }}
+            as history_attribution_channel_path
     from conversion_history_touches
     group by conversion_id
 ),
@@ -144,9 +144,9 @@ non_converting_paths as (
         person_paths.person_id,
         false as is_conversion,
         person_paths.channel_path,
-        person_paths.channel_platform_path,
+        person_paths.attribution_channel_path,
         person_paths.touch_count,
-        person_histories.history_channel_platform_path
+        person_histories.history_attribution_channel_path
     from person_paths
     inner join person_histories
         on person_paths.person_id = person_histories.person_id
@@ -163,7 +163,7 @@ converting_journeys as (
         conversion_type,
         conversion_id,
         {{ dbt.listagg("coalesce(channel, '(none)')", separator, 'order by touch_number') }} as channel_path,
-        {{ dbt.listagg('channel_platform', separator, 'order by touch_number') }} as channel_platform_path,
+        {{ dbt.listagg('attribution_channel', separator, 'order by touch_number') }} as attribution_channel_path,
         count(*) as touch_count
     from journeys
     group by conversion_type, conversion_id
@@ -176,9 +176,9 @@ converting_paths as (
         cast(null as {{ dbt.type_string() }}) as person_id,
         true as is_conversion,
         converting_journeys.channel_path,
-        converting_journeys.channel_platform_path,
+        converting_journeys.attribution_channel_path,
         converting_journeys.touch_count,
-        conversion_histories.history_channel_platform_path
+        conversion_histories.history_attribution_channel_path
     from converting_journeys
     inner join conversion_histories
         on converting_journeys.conversion_id = conversion_histories.conversion_id

@@ -1,7 +1,7 @@
 {#- One row per conversion, touchpoint of its journey and data-driven attribution model (`markov`, `shapley`,
     `data_driven`): each channel's credit of the conversion (int_attribution_channels_credited) split
     equally over the conversion's touches in that channel. The data-driven model credits channels with
-    their ad platform (`channel_platform`), the others channels. -#}
+    their ad platform (`attribution_channel`), the others channels. -#}
 
 with
 
@@ -12,7 +12,7 @@ journeys as (
         opportunity_id,
         touchpoint_id,
         channel,
-        channel_platform
+        attribution_channel
     from {{ ref('int_attribution_journeys_joined') }}
 ),
 
@@ -34,9 +34,9 @@ counted as (
         opportunity_id,
         touchpoint_id,
         channel,
-        channel_platform,
+        attribution_channel,
         count(*) over (partition by conversion_id, channel) as channel_touches,
-        count(*) over (partition by conversion_id, channel_platform) as channel_platform_touches
+        count(*) over (partition by conversion_id, attribution_channel) as attribution_channel_touches
     from journeys
 ),
 
@@ -49,7 +49,7 @@ final as (
         channel_credits.attribution_model,
         channel_credits.channel_credit
         / case
-            when channel_credits.is_platform_split then counted.channel_platform_touches
+            when channel_credits.is_platform_split then counted.attribution_channel_touches
             else counted.channel_touches
         end as credit
     from counted
@@ -57,7 +57,7 @@ final as (
         on
             counted.conversion_id = channel_credits.conversion_id
             and channel_credits.channel_key = case
-                when channel_credits.is_platform_split then counted.channel_platform
+                when channel_credits.is_platform_split then counted.attribution_channel
                 else counted.channel
             end
 )

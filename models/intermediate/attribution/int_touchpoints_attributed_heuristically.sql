@@ -11,9 +11,9 @@
     - time_decay: each touch weighs 2^(-days before the conversion / var('attribution_half_life_days')),
       normalised to 1. -#}
 
-{%- set position_weights = var('attribution_position_weights', [0.4, 0.2, 0.4]) %}
-{%- set w_shaped_weights = var('attribution_w_shaped_weights', [0.3, 0.3, 0.3]) %}
-{%- set half_life_days = var('attribution_half_life_days', 7) %}
+{%- set position_weights = var('attribution_position_weights') %}
+{%- set w_shaped_weights = var('attribution_w_shaped_weights') %}
+{%- set half_life_days = var('attribution_half_life_days') %}
 {%- set position_total = position_weights[0] + position_weights[1] + position_weights[2] %}
 
 with

@@ -104,7 +104,7 @@ lead_signals as (
         person_records.person_id,
         salesforce_leads.created_at,
         coalesce(salesforce_leads.lead_source, '') not in (
-            {%- for lead_source in var('pre_mql_lead_sources', ['Event', 'Content Syndication']) %}
+            {%- for lead_source in var('pre_mql_lead_sources') %}
                 '{{ lead_source }}'{{ ',' if not loop.last }}
             {%- endfor %}
         ) as is_created_at_mql,

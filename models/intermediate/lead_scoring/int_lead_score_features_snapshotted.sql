@@ -15,28 +15,16 @@
     'event_attendance',
     'content_download',
 ] -%}
-{%- set channels = [
-    'Paid Search',
-    'Paid Social',
-    'Display',
-    'Email',
-    'Organic Search',
-    'Organic Social',
-    'Referral',
-    'Direct',
-    'Events and Webinars',
-    'Content Syndication',
-    'Other',
-] -%}
+{%- set channels = var('channels') -%}
 {%- set platforms = ['google_ads', 'facebook_ads', 'linkedin_ads'] -%}
 
 {#- The snapshot grid: every var('lead_scoring_snapshot_interval_days') days on either side of the cutoff, from
     var('lead_scoring_first_snapshot_date'), while the label window ends by the as-of date; plus the as-of date
     itself (the scoring snapshot, unlabelled). ISO dates compare as strings: the vars are checked at compile time. -#}
-{%- set first_snapshot_date = var('lead_scoring_first_snapshot_date', '2025-09-01') | string -%}
-{%- set cutoff_date = var('lead_scoring_cutoff_date', '2026-03-01') | string -%}
-{%- set horizon_days = var('lead_scoring_horizon_days', 90) -%}
-{%- set interval_days = var('lead_scoring_snapshot_interval_days', 30) -%}
+{%- set first_snapshot_date = var('lead_scoring_first_snapshot_date') | string -%}
+{%- set cutoff_date = var('lead_scoring_cutoff_date') | string -%}
+{%- set horizon_days = var('lead_scoring_horizon_days') -%}
+{%- set interval_days = var('lead_scoring_snapshot_interval_days') -%}
 {%- if not (first_snapshot_date <= cutoff_date < var('as_of_date') | string) -%}
     {{ exceptions.raise_compiler_error(
         'lead_scoring_first_snapshot_date <= lead_scoring_cutoff_date < as_of_date does not hold'
@@ -359,7 +347,7 @@ snapshot_signals as (
         coalesce(engagement_points.points, 0) * power(
             0.5,
             {{ dbt.datediff('signals.occurred_at', 'population.snapshot_at', 'second') }}
-            / (86400.0 * {{ var('lead_scoring_half_life_days', 30) }})
+            / (86400.0 * {{ var('lead_scoring_half_life_days') }})
         ) as decayed_points
     from population
     inner join signals

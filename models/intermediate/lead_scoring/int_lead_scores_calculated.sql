@@ -4,9 +4,9 @@
     the lead score weighs them with var('lead_scoring_fit_weight'); the grade and the priority tier follow from
     the thresholds in vars. See the doc block `lead_scoring__rules`. -#}
 
-{%- set grade_thresholds = var('lead_scoring_grade_thresholds', [70, 50, 30]) -%}
-{%- set tier_thresholds = var('lead_scoring_tier_thresholds', {'fit_score': 60, 'engagement_score': 50}) -%}
-{%- set fit_weight = var('lead_scoring_fit_weight', 0.5) -%}
+{%- set grade_thresholds = var('lead_scoring_grade_thresholds') -%}
+{%- set tier_thresholds = var('lead_scoring_tier_thresholds') -%}
+{%- set fit_weight = var('lead_scoring_fit_weight') -%}
 
 with
 
@@ -61,7 +61,7 @@ scored as (
             when features.engagement_points > 0
                 then
                     100.0 * features.engagement_points
-                    / (features.engagement_points + {{ var('lead_scoring_engagement_half_score_points', 8) }})
+                    / (features.engagement_points + {{ var('lead_scoring_engagement_half_score_points') }})
             else 0.0
         end as engagement_score
     from features

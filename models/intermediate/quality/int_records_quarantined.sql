@@ -12,6 +12,105 @@
     dangling account reference only leaves that value null. All rows of one person record agree. Deleted and merged records are not quarantined:
     they are flagged in int_person_records_unioned and counted in int_people_resolved. -#}
 
+
+{#- The checks: one per source table, field and defect. Values are SQL over the columns of `relation`
+    (see the macro quarantine_checks); a check with `missing_from` fails rows whose reference is dangling. -#}
+{%- set sf = "'salesforce'" -%}
+{%- set hs = "'hubspot'" -%}
+{%- set orphaned = "'orphaned_reference'" -%}
+{%- set person_record = {
+    'relation': 'person_record_status', 'source_system': 'source_system', 'source_table': 'source_object',
+    'record_id': 'source_record_id', 'detail': 'email_field', 'is_record_excluded': 'is_record_excluded',
+} -%}
+{#- Person records: test records, invalid e-mails, missing e-mails (HubSpot requires one on a contact, a
+    required field; Salesforce does not, but a lead or contact without one cannot be matched by e-mail), and
+    merged-away contacts whose survivor is itself unusable. -#}
+{%- set checks = [
+    dict(person_record, reason="'test_record'", where='is_test_record'),
+    dict(person_record, reason="'invalid_email'", where='email is not null and not is_valid_email'),
+    dict(
+        person_record,
+        reason="case when source_system = 'hubspot' then 'missing_required_field' else 'missing_email' end",
+        where='email is null and not is_merged',
+    ),
+    dict(
+        person_record, reason=orphaned, detail="'contacts.hs_merged_object_ids'",
+        where='is_merged and is_record_excluded',
+    ),
+] -%}
+{%- for relation, table, record_id, flag, field in [
+    ('salesforce_leads', 'Lead', 'lead_id', 'has_missing_company', 'Company'),
+    ('salesforce_contacts', 'Contact', 'contact_id', 'has_missing_last_name', 'LastName'),
+    ('salesforce_opportunities', 'Opportunity', 'opportunity_id', 'has_missing_amount', 'Amount'),
+] -%}
+    {%- do checks.append({
+        'relation': relation, 'source_system': sf, 'source_table': "'" ~ table ~ "'", 'record_id': record_id,
+        'reason': "'missing_required_field'", 'detail': "'" ~ table ~ "." ~ field ~ "'",
+        'is_record_excluded': 'false', 'where': flag,
+    }) -%}
+{%- endfor -%}
+{#- Dangling references: (relation, table, record id, key, referenced relation, its key, field, excluded,
+    null key: a null reference counts as `null_key`, else it is not checked). #}
+{%- for relation, table, record_id, key, referenced, referenced_key, field, excluded, null_key in [
+    ('salesforce_contacts', 'Contact', 'contact_id', 'account_id', 'salesforce_accounts', 'account_id',
+        'AccountId', 'false', false),
+    ('salesforce_opportunities', 'Opportunity', 'opportunity_id', 'account_id', 'salesforce_accounts',
+        'account_id', 'AccountId', 'false', false),
+    ('salesforce_opportunity_contact_roles', 'OpportunityContactRole', 'opportunity_contact_role_id',
+        'contact_id', 'salesforce_contacts', 'contact_id', 'ContactId', 'true', true),
+    ('salesforce_opportunity_contact_roles', 'OpportunityContactRole', 'opportunity_contact_role_id',
+        'opportunity_id', 'salesforce_opportunities', 'opportunity_id', 'OpportunityId', 'true', true),
+    ('salesforce_campaign_members', 'CampaignMember', 'campaign_member_id', 'lead_id', 'salesforce_leads',
+        'lead_id', 'LeadId', 'true', false),
+    ('salesforce_campaign_members', 'CampaignMember', 'campaign_member_id', 'contact_id',
+        'salesforce_contacts', 'contact_id', 'ContactId', 'true', false),
+] -%}
+    {%- do checks.append({
+        'relation': relation, 'source_system': sf, 'source_table': "'" ~ table ~ "'", 'record_id': record_id,
+        'reason': orphaned, 'null_key': key if null_key else none, 'detail': "'" ~ table ~ "." ~ field ~ "'",
+        'is_record_excluded': excluded, 'where': none if null_key else key ~ ' is not null',
+        'missing_from': {'relation': referenced, 'key': key, 'on': referenced_key},
+    }) -%}
+{%- endfor -%}
+{%- do checks.append({
+    'relation': 'salesforce_campaign_members', 'source_system': sf, 'source_table': "'CampaignMember'",
+    'record_id': 'campaign_member_id', 'reason': "'null_key'", 'detail': "'CampaignMember.LeadOrContactId'",
+    'is_record_excluded': 'true', 'where': 'lead_id is null and contact_id is null',
+}) -%}
+{#- HubSpot associations (each end must be a known record) and events (each must reach a known person). #}
+{%- for relation, table, key, referenced, referenced_key, field in [
+    ('hubspot_contact_company_associations', 'contacts_to_companies', 'contact_id', 'known_hubspot_contacts',
+        'contact_id', 'from_id'),
+    ('hubspot_contact_company_associations', 'contacts_to_companies', 'company_id', 'hubspot_companies',
+        'company_id', 'to_id'),
+    ('hubspot_deal_contact_associations', 'deals_to_contacts', 'deal_id', 'hubspot_deals', 'deal_id', 'from_id'),
+    ('hubspot_deal_contact_associations', 'deals_to_contacts', 'contact_id', 'known_hubspot_contacts',
+        'contact_id', 'to_id'),
+    ('hubspot_deal_company_associations', 'deals_to_companies', 'deal_id', 'hubspot_deals', 'deal_id', 'from_id'),
+    ('hubspot_deal_company_associations', 'deals_to_companies', 'company_id', 'hubspot_companies', 'company_id',
+        'to_id'),
+] -%}
+    {%- do checks.append({
+        'relation': relation, 'source_system': hs, 'source_table': "'" ~ table ~ "'", 'record_id': 'association_id',
+        'reason': orphaned, 'detail': "'" ~ table ~ "." ~ field ~ "'", 'is_record_excluded': 'true',
+        'missing_from': {'relation': referenced, 'key': key, 'on': referenced_key},
+    }) -%}
+{%- endfor -%}
+{%- for relation, table, record_id, key, referenced, referenced_key, field in [
+    ('hubspot_page_views', 'web_events', 'page_view_id', 'contact_id', 'known_hubspot_contacts', 'contact_id',
+        'object_id'),
+    ('hubspot_email_events', 'email_events', 'email_event_id', 'recipient_email', 'known_emails', 'email',
+        'recipient'),
+    ('hubspot_form_submissions', 'form_submissions', 'form_submission_id', 'email', 'known_emails', 'email',
+        'email'),
+] -%}
+    {%- do checks.append({
+        'relation': relation, 'source_system': hs, 'source_table': "'" ~ table ~ "'", 'record_id': record_id,
+        'reason': orphaned, 'null_key': key, 'detail': "'" ~ table ~ "." ~ field ~ "'",
+        'is_record_excluded': 'true', 'missing_from': {'relation': referenced, 'key': key, 'on': referenced_key},
+    }) -%}
+{%- endfor %}
+
 with
 
 person_records as (
@@ -90,7 +189,9 @@ hubspot_contact_company_associations as (
     select
         contact_id,
         company_id,
-        association_type_id
+        {{ dbt.concat([
+            "contact_id", "':'", "company_id", "':'", dbt.cast("association_type_id", dbt.type_string()),
+        ]) }} as association_id
     from {{ ref('stg_hubspot__contact_company_associations') }}
 ),
 
@@ -98,7 +199,9 @@ hubspot_deal_contact_associations as (
     select
         deal_id,
         contact_id,
-        association_type_id
+        {{ dbt.concat([
+            "deal_id", "':'", "contact_id", "':'", dbt.cast("association_type_id", dbt.type_string()),
+        ]) }} as association_id
     from {{ ref('stg_hubspot__deal_contact_associations') }}
 ),
 
@@ -106,7 +209,9 @@ hubspot_deal_company_associations as (
     select
         deal_id,
         company_id,
-        association_type_id
+        {{ dbt.concat([
+            "deal_id", "':'", "company_id", "':'", dbt.cast("association_type_id", dbt.type_string()),
+        ]) }} as association_id
     from {{ ref('stg_hubspot__deal_company_associations') }}
 ),
 
@@ -131,7 +236,7 @@ hubspot_form_submissions as (
     from {{ ref('stg_hubspot__form_submissions') }}
 ),
 
--- Person records -----------------------------------------------------------------------------------------
+-- Person records, and the records references may point at ----------------------------------------------
 
 person_record_status as (
     select
@@ -153,104 +258,6 @@ person_record_status as (
         on person_records.person_record_id = person_crosswalk.person_record_id
 ),
 
-person_record_defects as (
-    select
-        source_system,
-        source_object as source_table,
-        source_record_id as record_id,
-        'test_record' as reason,
-        email_field as detail,
-        is_record_excluded
-    from person_record_status
-    where is_test_record
-
-    union all
-
-    select
-        source_system,
-        source_object as source_table,
-        source_record_id as record_id,
-        'invalid_email' as reason,
-        email_field as detail,
-        is_record_excluded
-    from person_record_status
-    where
-        email is not null
-        and not is_valid_email
-
-    union all
-
-    -- HubSpot requires an e-mail on a contact (a required field); Salesforce does not, but a lead or contact
-    -- without one cannot be matched by e-mail.
-    select
-        source_system,
-        source_object as source_table,
-        source_record_id as record_id,
-        case
-            when source_system = 'hubspot' then 'missing_required_field'
-            else 'missing_email'
-        end as reason,
-        email_field as detail,
-        is_record_excluded
-    from person_record_status
-    where
-        email is null
-        and not is_merged
-
-    union all
-
-    -- A merged-away contact follows its survivor; when the survivor is itself unusable, so is it.
-    select
-        source_system,
-        source_object as source_table,
-        source_record_id as record_id,
-        'orphaned_reference' as reason,
-        'contacts.hs_merged_object_ids' as detail,
-        is_record_excluded
-    from person_record_status
-    where
-        is_merged
-        and is_record_excluded
-),
-
-missing_required_fields as (
-    select
-        'salesforce' as source_system,
-        'Lead' as source_table,
-        salesforce_leads.lead_id as record_id,
-        'missing_required_field' as reason,
-        'Lead.Company' as detail,
-        false as is_record_excluded
-    from salesforce_leads
-    where salesforce_leads.has_missing_company
-
-    union all
-
-    select
-        'salesforce' as source_system,
-        'Contact' as source_table,
-        salesforce_contacts.contact_id as record_id,
-        'missing_required_field' as reason,
-        'Contact.LastName' as detail,
-        false as is_record_excluded
-    from salesforce_contacts
-    where salesforce_contacts.has_missing_last_name
-
-    union all
-
-    select
-        'salesforce' as source_system,
-        'Opportunity' as source_table,
-        salesforce_opportunities.opportunity_id as record_id,
-        'missing_required_field' as reason,
-        'Opportunity.Amount' as detail,
-        false as is_record_excluded
-    from salesforce_opportunities
-    where salesforce_opportunities.has_missing_amount
-),
-
--- References ---------------------------------------------------------------------------------------------
-
 known_hubspot_contacts as (
     select source_record_id as contact_id
     from person_records
@@ -263,287 +270,8 @@ known_emails as (
     where email is not null
 ),
 
-salesforce_reference_defects as (
-    select
-        'salesforce' as source_system,
-        'Contact' as source_table,
-        salesforce_contacts.contact_id as record_id,
-        'orphaned_reference' as reason,
-        'Contact.AccountId' as detail,
-        false as is_record_excluded
-    from salesforce_contacts
-    left join salesforce_accounts
-        on salesforce_contacts.account_id = salesforce_accounts.account_id
-    where
-        salesforce_contacts.account_id is not null
-        and salesforce_accounts.account_id is null
-
-    union all
-
-    select
-        'salesforce' as source_system,
-        'Opportunity' as source_table,
-        salesforce_opportunities.opportunity_id as record_id,
-        'orphaned_reference' as reason,
-        'Opportunity.AccountId' as detail,
-        false as is_record_excluded
-    from salesforce_opportunities
-    left join salesforce_accounts
-        on salesforce_opportunities.account_id = salesforce_accounts.account_id
-    where
-        salesforce_opportunities.account_id is not null
-        and salesforce_accounts.account_id is null
-
-    union all
-
-    select
-        'salesforce' as source_system,
-        'OpportunityContactRole' as source_table,
-        salesforce_opportunity_contact_roles.opportunity_contact_role_id as record_id,
-        case
-            when salesforce_opportunity_contact_roles.contact_id is null then 'null_key'
-            else 'orphaned_reference'
-        end as reason,
-        'OpportunityContactRole.ContactId' as detail,
-        true as is_record_excluded
-    from salesforce_opportunity_contact_roles
-    left join salesforce_contacts
-        on salesforce_opportunity_contact_roles.contact_id = salesforce_contacts.contact_id
-    where salesforce_contacts.contact_id is null
-
-    union all
-
-    select
-        'salesforce' as source_system,
-        'OpportunityContactRole' as source_table,
-        salesforce_opportunity_contact_roles.opportunity_contact_role_id as record_id,
-        case
-            when salesforce_opportunity_contact_roles.opportunity_id is null then 'null_key'
-            else 'orphaned_reference'
-        end as reason,
-        'OpportunityContactRole.OpportunityId' as detail,
-        true as is_record_excluded
-    from salesforce_opportunity_contact_roles
-    left join salesforce_opportunities
-        on salesforce_opportunity_contact_roles.opportunity_id = salesforce_opportunities.opportunity_id
-    where salesforce_opportunities.opportunity_id is null
-
-    union all
-
-    select
-        'salesforce' as source_system,
-        'CampaignMember' as source_table,
-        salesforce_campaign_members.campaign_member_id as record_id,
-        'orphaned_reference' as reason,
-        'CampaignMember.LeadId' as detail,
-        true as is_record_excluded
-    from salesforce_campaign_members
-    left join salesforce_leads
-        on salesforce_campaign_members.lead_id = salesforce_leads.lead_id
-    where
-        salesforce_campaign_members.lead_id is not null
-        and salesforce_leads.lead_id is null
-
-    union all
-
-    select
-        'salesforce' as source_system,
-        'CampaignMember' as source_table,
-        salesforce_campaign_members.campaign_member_id as record_id,
-        'orphaned_reference' as reason,
-        'CampaignMember.ContactId' as detail,
-        true as is_record_excluded
-    from salesforce_campaign_members
-    left join salesforce_contacts
-        on salesforce_campaign_members.contact_id = salesforce_contacts.contact_id
-    where
-        salesforce_campaign_members.contact_id is not null
-        and salesforce_contacts.contact_id is null
-
-    union all
-
-    select
-        'salesforce' as source_system,
-        'CampaignMember' as source_table,
-        campaign_member_id as record_id,
-        'null_key' as reason,
-        'CampaignMember.LeadOrContactId' as detail,
-        true as is_record_excluded
-    from salesforce_campaign_members
-    where
-        lead_id is null
-        and contact_id is null
-),
-
-hubspot_association_defects as (
-    select
-        'hubspot' as source_system,
-        'contacts_to_companies' as source_table,
-        {{ dbt.concat([
-            "hubspot_contact_company_associations.contact_id", "':'",
-            "hubspot_contact_company_associations.company_id", "':'",
-            dbt.cast("hubspot_contact_company_associations.association_type_id", dbt.type_string()),
-        ]) }} as record_id,
-        'orphaned_reference' as reason,
-        'contacts_to_companies.from_id' as detail,
-        true as is_record_excluded
-    from hubspot_contact_company_associations
-    left join known_hubspot_contacts
-        on hubspot_contact_company_associations.contact_id = known_hubspot_contacts.contact_id
-    where known_hubspot_contacts.contact_id is null
-
-    union all
-
-    select
-        'hubspot' as source_system,
-        'contacts_to_companies' as source_table,
-        {{ dbt.concat([
-            "hubspot_contact_company_associations.contact_id", "':'",
-            "hubspot_contact_company_associations.company_id", "':'",
-            dbt.cast("hubspot_contact_company_associations.association_type_id", dbt.type_string()),
-        ]) }} as record_id,
-        'orphaned_reference' as reason,
-        'contacts_to_companies.to_id' as detail,
-        true as is_record_excluded
-    from hubspot_contact_company_associations
-    left join hubspot_companies
-        on hubspot_contact_company_associations.company_id = hubspot_companies.company_id
-    where hubspot_companies.company_id is null
-
-    union all
-
-    select
-        'hubspot' as source_system,
-        'deals_to_contacts' as source_table,
-        {{ dbt.concat([
-            "hubspot_deal_contact_associations.deal_id", "':'",
-            "hubspot_deal_contact_associations.contact_id", "':'",
-            dbt.cast("hubspot_deal_contact_associations.association_type_id", dbt.type_string()),
-        ]) }} as record_id,
-        'orphaned_reference' as reason,
-        'deals_to_contacts.from_id' as detail,
-        true as is_record_excluded
-    from hubspot_deal_contact_associations
-    left join hubspot_deals
-        on hubspot_deal_contact_associations.deal_id = hubspot_deals.deal_id
-    where hubspot_deals.deal_id is null
-
-    union all
-
-    select
-        'hubspot' as source_system,
-        'deals_to_contacts' as source_table,
-        {{ dbt.concat([
-            "hubspot_deal_contact_associations.deal_id", "':'",
-            "hubspot_deal_contact_associations.contact_id", "':'",
-            dbt.cast("hubspot_deal_contact_associations.association_type_id", dbt.type_string()),
-        ]) }} as record_id,
-        'orphaned_reference' as reason,
-        'deals_to_contacts.to_id' as detail,
-        true as is_record_excluded
-    from hubspot_deal_contact_associations
-    left join known_hubspot_contacts
-        on hubspot_deal_contact_associations.contact_id = known_hubspot_contacts.contact_id
-    where known_hubspot_contacts.contact_id is null
-
-    union all
-
-    select
-        'hubspot' as source_system,
-        'deals_to_companies' as source_table,
-        {{ dbt.concat([
-            "hubspot_deal_company_associations.deal_id", "':'",
-            "hubspot_deal_company_associations.company_id", "':'",
-            dbt.cast("hubspot_deal_company_associations.association_type_id", dbt.type_string()),
-        ]) }} as record_id,
-        'orphaned_reference' as reason,
-        'deals_to_companies.from_id' as detail,
-        true as is_record_excluded
-    from hubspot_deal_company_associations
-    left join hubspot_deals
-        on hubspot_deal_company_associations.deal_id = hubspot_deals.deal_id
-    where hubspot_deals.deal_id is null
-
-    union all
-
-    select
-        'hubspot' as source_system,
-        'deals_to_companies' as source_table,
-        {{ dbt.concat([
-            "hubspot_deal_company_associations.deal_id", "':'",
-            "hubspot_deal_company_associations.company_id", "':'",
-            dbt.cast("hubspot_deal_company_associations.association_type_id", dbt.type_string()),
-        ]) }} as record_id,
-        'orphaned_reference' as reason,
-        'deals_to_companies.to_id' as detail,
-        true as is_record_excluded
-    from hubspot_deal_company_associations
-    left join hubspot_companies
-        on hubspot_deal_company_associations.company_id = hubspot_companies.company_id
-    where hubspot_companies.company_id is null
-),
-
-hubspot_event_defects as (
-    select
-        'hubspot' as source_system,
-        'web_events' as source_table,
-        hubspot_page_views.page_view_id as record_id,
-        case
-            when hubspot_page_views.contact_id is null then 'null_key'
-            else 'orphaned_reference'
-        end as reason,
-        'web_events.object_id' as detail,
-        true as is_record_excluded
-    from hubspot_page_views
-    left join known_hubspot_contacts
-        on hubspot_page_views.contact_id = known_hubspot_contacts.contact_id
-    where known_hubspot_contacts.contact_id is null
-
-    union all
-
-    select
-        'hubspot' as source_system,
-        'email_events' as source_table,
-        hubspot_email_events.email_event_id as record_id,
-        case
-            when hubspot_email_events.recipient_email is null then 'null_key'
-            else 'orphaned_reference'
-        end as reason,
-        'email_events.recipient' as detail,
-        true as is_record_excluded
-    from hubspot_email_events
-    left join known_emails
-        on hubspot_email_events.recipient_email = known_emails.email
-    where known_emails.email is null
-
-    union all
-
-    select
-        'hubspot' as source_system,
-        'form_submissions' as source_table,
-        hubspot_form_submissions.form_submission_id as record_id,
-        case
-            when hubspot_form_submissions.email is null then 'null_key'
-            else 'orphaned_reference'
-        end as reason,
-        'form_submissions.email' as detail,
-        true as is_record_excluded
-    from hubspot_form_submissions
-    left join known_emails
-        on hubspot_form_submissions.email = known_emails.email
-    where known_emails.email is null
-),
-
 unioned as (
-    select * from person_record_defects
-    union all
-    select * from missing_required_fields
-    union all
-    select * from salesforce_reference_defects
-    union all
-    select * from hubspot_association_defects
-    union all
-    select * from hubspot_event_defects
+    {{- quarantine_checks(checks) }}
 ),
 
 final as (

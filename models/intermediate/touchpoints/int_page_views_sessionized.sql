@@ -158,7 +158,7 @@ session_starts as (
             when previous_occurred_at is null then 1
             when
                 occurred_at
-                > {{ dbt.dateadd('minute', var('session_timeout_minutes', 30), 'previous_occurred_at') }}
+                > {{ dbt.dateadd('minute', var('session_timeout_minutes'), 'previous_occurred_at') }}
                 then 1
             -- A new entrance from a marketing source; reloading the same tagged page is not one.
             when

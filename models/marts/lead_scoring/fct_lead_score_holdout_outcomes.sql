@@ -52,7 +52,7 @@ final as (
     select
         cast(features.person_id as {{ dbt.type_string() }}) as person_id,
         cast(features.snapshot_date as date) as cutoff_date,
-        cast({{ var('lead_scoring_horizon_days', 90) }} as {{ dbt.type_int() }}) as horizon_days,
+        cast({{ var('lead_scoring_horizon_days') }} as {{ dbt.type_int() }}) as horizon_days,
         cast(features.became_opportunity_within_horizon as {{ dbt.type_boolean() }})
             as became_opportunity_within_horizon,
         cast(lifecycles.became_opportunity_at as {{ dbt.type_timestamp() }}) as became_opportunity_at,

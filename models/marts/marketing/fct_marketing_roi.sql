@@ -14,10 +14,7 @@
     - the measures that do not depend on the model (spend to customers) repeat on every model x conversion
       type row by design: filter to one model and one conversion type before adding them up. -#}
 
-{%- set attribution_models = [
-    'first_touch', 'last_touch', 'linear', 'position_based', 'w_shaped', 'time_decay', 'markov', 'shapley',
-    'data_driven'
-] -%}
+{%- set attribution_models = var('attribution_models') -%}
 {%- set conversion_types = ['pipeline', 'revenue'] %}
 
 with

@@ -34,7 +34,7 @@ final as (
         nullif(trim(industry), '') as industry,
         {{ dbt.safe_cast("nullif(trim(numberofemployees), '')", dbt.type_int()) }} as employee_count,
         {{ dbt.safe_cast("nullif(trim(annualrevenue), '')", 'decimal(18, 2)') }} as annual_revenue,
-        '{{ var("hubspot_portal_currency", "USD") }}' as annual_revenue_currency,
+        '{{ var("hubspot_portal_currency") }}' as annual_revenue_currency,
         nullif(trim(country), '') as country,
         looked_up_country_code as country_code,
         nullif(trim(lifecyclestage), '') as lifecycle_stage,

@@ -22,7 +22,7 @@ final as (
         id as deal_id,
         nullif(trim(dealname), '') as deal_name,
         {{ dbt.safe_cast("nullif(trim(amount), '')", 'decimal(18, 2)') }} as amount,
-        '{{ var("hubspot_portal_currency", "USD") }}' as amount_currency,
+        '{{ var("hubspot_portal_currency") }}' as amount_currency,
         nullif(trim(dealstage), '') as deal_stage_id,
         nullif(trim(pipeline), '') as pipeline_id,
         cast({{ parse_timestamp_utc('closedate') }} as date) as close_date,

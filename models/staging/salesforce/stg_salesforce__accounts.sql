@@ -31,7 +31,7 @@ final as (
         cast(number_of_employees as {{ dbt.type_int() }}) as employee_count,
         cast(annual_revenue as decimal(18, 2)) as annual_revenue,
         -- The org is single-currency (no CurrencyIsoCode field): every amount is in its corporate currency.
-        '{{ var("salesforce_corporate_currency", "USD") }}' as annual_revenue_currency,
+        '{{ var("salesforce_corporate_currency") }}' as annual_revenue_currency,
         billing_country,
         {{ country_code('billing_country') }} as country_code,
         type as account_type,

@@ -31,7 +31,7 @@ final as (
         cast(budgeted_cost as decimal(18, 2)) as budgeted_cost,
         cast(actual_cost as decimal(18, 2)) as actual_cost,
         -- The org is single-currency (no CurrencyIsoCode field): every amount is in its corporate currency.
-        '{{ var("salesforce_corporate_currency", "USD") }}' as cost_currency,
+        '{{ var("salesforce_corporate_currency") }}' as cost_currency,
         is_active,
         parent_id as parent_campaign_id,
         owner_id,

@@ -32,7 +32,7 @@ final as (
         stage_name,
         cast(amount as decimal(18, 2)) as amount,
         -- The org is single-currency (no CurrencyIsoCode field): every amount is in its corporate currency.
-        '{{ var("salesforce_corporate_currency", "USD") }}' as amount_currency,
+        '{{ var("salesforce_corporate_currency") }}' as amount_currency,
         amount is null as has_missing_amount,
         close_date,
         -- Salesforce stores a percentage (0-100); downstream multiplies by a fraction.

@@ -25,7 +25,7 @@ renamed as (
         cast(amount as decimal(18, 2)) as amount,
         cast(expected_revenue as decimal(18, 2)) as expected_revenue,
         -- The org is single-currency (no CurrencyIsoCode field): every amount is in its corporate currency.
-        '{{ var("salesforce_corporate_currency", "USD") }}' as amount_currency,
+        '{{ var("salesforce_corporate_currency") }}' as amount_currency,
         close_date,
         -- Salesforce stores a percentage (0-100); downstream multiplies by a fraction.
         cast(probability / 100.0 as decimal(5, 4)) as probability,

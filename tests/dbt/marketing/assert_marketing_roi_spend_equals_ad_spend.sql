@@ -30,10 +30,7 @@ ad_spend_totals as (
     from ad_spend_days
 ),
 
-{%- set attribution_models = [
-    'first_touch', 'last_touch', 'linear', 'position_based', 'w_shaped', 'time_decay', 'markov', 'shapley',
-    'data_driven'
-] %}
+{%- set attribution_models = var('attribution_models') %}
 
 model_types as (
     {%- for attribution_model in attribution_models %}

@@ -43,7 +43,7 @@ where
         and (
             touchpoints.touched_at < sessions.started_at
             or touchpoints.touched_at
-            > {{ dbt.dateadd('minute', var('session_timeout_minutes', 30), 'sessions.ended_at') }}
+            > {{ dbt.dateadd('minute', var('session_timeout_minutes'), 'sessions.ended_at') }}
         )
     )
     or (
@@ -51,6 +51,6 @@ where
         and (
             sessions.started_at < touchpoints.touched_at
             or sessions.started_at
-            > {{ dbt.dateadd('minute', var('session_timeout_minutes', 30), 'touchpoints.touched_at') }}
+            > {{ dbt.dateadd('minute', var('session_timeout_minutes'), 'touchpoints.touched_at') }}
         )
     )
