@@ -75,7 +75,9 @@ PLATFORM_UTM = {
     "linkedin_ads": ("linkedin", "paid_social", "li_fat_id"),
 }
 # Mean cost per click in the account's currency.
-PLATFORM_CPC = {"google_ads": 4.2, "facebook_ads": 1.3, "linkedin_ads": 7.5}
+PLATFORM_CPC = {"google_ads": 4.2, "facebook_ads": 1.3, "linkedin_ads": 5.5}
+# Mean clicks a day on each running ad from people who never become known (besides people's own).
+PLATFORM_ANONYMOUS_CLICKS = {"google_ads": 2.4, "facebook_ads": 2.8, "linkedin_ads": 0.8}
 AD_THEMES = ("brand", "competitor", "attribution", "forecasting", "retargeting", "report")
 AD_LANDING = {
     "brand": "/",
@@ -444,7 +446,7 @@ class _World:
                         "name": f"{region.upper()} | {theme.title()} | {c + 1:03d}",
                         "first_day": first_day,
                         "last_day": last_day,
-                        "cpc": PLATFORM_CPC[platform] * rng.uniform(0.6, 1.6),
+                        "cpc": PLATFORM_CPC[platform] * rng.uniform(0.8, 1.25),
                         "ctr": rng.uniform(0.006, 0.03),
                         "cvr": rng.uniform(0.01, 0.06),
                     }
@@ -930,7 +932,7 @@ class _World:
                 extra = np.nonzero(clicks_known[index])[0] - 1
                 days = np.union1d(days, extra[(extra >= 0) & (extra < self.days)])
                 n = len(days)
-                anon = rng.poisson(6.0 * ad["weight"], n)
+                anon = rng.poisson(PLATFORM_ANONYMOUS_CLICKS[platform] * ad["weight"], n)
                 clicks = anon + clicks_known[index, days + 1]
                 impressions = clicks + rng.poisson(clicks / c["ctr"])
                 cost_cents = np.round(clicks * c["cpc"] * rng.uniform(0.8, 1.2, n) * 100).astype(
@@ -1245,6 +1247,22 @@ class _World:
 INTERCEPT = -5.5
 FIT_COEF = 1.0
 INTENT_COEF = 0.9
+# Economics (ranges and sources in docs/demo-world.md): deal size in dollars is
+# DEAL_BASE * (employees / 100) ** DEAL_SIZE_EXPONENT with log-normal noise, capped; the sales
+# cycle in days is CYCLE_BASE_DAYS * (deal / $10k) ** CYCLE_EXPONENT with noise.
+DEAL_BASE = 11_000
+DEAL_SIZE_EXPONENT = 0.6
+DEAL_CAP = 400_000
+CYCLE_BASE_DAYS = 38
+CYCLE_EXPONENT = 0.8
+# Log-odds of winning an opportunity: fit helps, larger (enterprise) buyers are harder to win.
+WIN_INTERCEPT = -1.9
+WIN_FIT_COEF = 0.8
+WIN_SIZE_COEF = -0.3
+# Log-odds that a person who never becomes an opportunity still reaches MQL.
+MQL_INTERCEPT = -1.7
+# Share of those MQLs that sales accepts (SQL) without an opportunity following.
+MQL_TO_SQL = 0.22
 
 
 class _Chunk:
@@ -1485,15 +1503,19 @@ class _Chunk:
         span = np.maximum(self.opp_at - self.known_at, 2 * DAY)
         self.mql_at[converted] = (self.known_at + span * rng.uniform(0.2, 0.6, n))[converted]
         self.sql_at[converted] = (self.known_at + span * rng.uniform(0.7, 0.95, n))[converted]
-        mql = ~converted & (rng.random(n) < _sigmoid(-1.3 + 0.8 * self.intent + 0.4 * self.fit))
+        mql = ~converted & (
+            rng.random(n) < _sigmoid(MQL_INTERCEPT + 0.8 * self.intent + 0.4 * self.fit)
+        )
         mql_at = self.known_at + rng.exponential(40 * DAY, n).astype(np.int64) + HOUR
         mql &= mql_at < w.end
         self.mql_at[mql] = mql_at[mql]
-        sql = mql & (rng.random(n) < 0.3)
+        sql = mql & (rng.random(n) < MQL_TO_SQL)
         sql_at = self.mql_at + rng.exponential(20 * DAY, n).astype(np.int64) + HOUR
         sql &= sql_at < w.end
         self.sql_at[sql] = sql_at[sql]
-        self.won = converted & (rng.random(n) < _sigmoid(-1.5 + 0.8 * self.fit))
+        size = np.log10(w.company_employees[self.company_of] / 100)
+        win_logit = WIN_INTERCEPT + WIN_FIT_COEF * self.fit + WIN_SIZE_COEF * size
+        self.won = converted & (rng.random(n) < _sigmoid(win_logit))
 
     # --- CRM records ----------------------------------------------------------------------------
     def _records(self) -> None:
@@ -1947,19 +1969,25 @@ class _Chunk:
         company = int(self.company_of[i])
         created = int(self.opp_at[i])
         employees = int(w.company_employees[company])
-        amount = int(round(12_000 * (employees / 100) ** 0.35 * p.lognormvariate(0, 0.35), -2))
+        # Annual contract value in cents, whole hundreds of dollars, growing with company size.
+        dollars = DEAL_BASE * (employees / 100) ** DEAL_SIZE_EXPONENT * p.lognormvariate(0, 0.35)
+        amount = int(round(min(dollars, DEAL_CAP), -2)) * 100
+        # The sales cycle lengthens with the deal; its stages share it in random proportions.
+        cycle = CYCLE_BASE_DAYS * (amount / 1_000_000) ** CYCLE_EXPONENT * p.lognormvariate(0, 0.3)
+        shares = [p.uniform(0.5, 1.5) for _ in range(len(OPP_STAGES))]
+        gaps = [max(1, round(cycle * share / sum(shares))) * DAY for share in shares]
         stages, at = [], created
         lost_at_stage = None if self.won[i] else p.randrange(1, len(OPP_STAGES) + 1)
         for k, stage in enumerate(OPP_STAGES):
             if k > 0:
-                at += p.randrange(3, 25) * DAY
+                at += gaps[k - 1]
             stages.append((at, stage, amount))
             if k == 3 and p.random() < 0.3:
-                amount = int(round(amount * p.uniform(0.8, 1.2), -2))
+                amount = int(round(amount * p.uniform(0.8, 1.2), -4))
                 stages.append((at + HOUR, stage, amount))
             if lost_at_stage == k + 1:
                 break
-        at += p.randrange(3, 30) * DAY
+        at += gaps[-1]
         final = OPP_WON if self.won[i] else OPP_LOST
         stages.append((at, final, amount))
         closed = at < w.end
@@ -2219,8 +2247,14 @@ class _Chunk:
             )
 
     def _campaign_members(self, lead_of: list) -> None:
-        """Campaign membership of people with a Salesforce lead or contact at the time."""
+        """Campaign membership of people with a Salesforce lead or contact at the time.
+
+        A person who registers twice for one campaign gets two members (a defect Salesforce's
+        own uniqueness rule would refuse, but sync tools and imports create): the manifest counts
+        every member beyond the first of a campaign and lead or contact.
+        """
         w, _p = self.w, self.prng
+        members: set[tuple[str, str]] = set()
         for k in range(len(self.e_person)):
             i = int(self.e_person[k])
             at = int(self.e_time[k])
@@ -2240,6 +2274,10 @@ class _Chunk:
             contact_id = contact[0] if who_contact else None
             record_created = contact[1] if who_contact else lead[1]
             created = max(at - 7 * DAY, record_created) if responded else at
+            member = (campaign["id"], lead_id or contact_id)
+            if member in members:
+                w.defects["duplicate_campaign_members"]["salesforce.CampaignMember"] += 1
+            members.add(member)
             w._sf_versions(
                 "CampaignMember",
                 {
