@@ -58,7 +58,7 @@ class AdsRenderer:
                         "last_day": last_day,
                         "cpc": PLATFORM_CPC[platform] * rng.uniform(0.8, 1.25),
                         "ctr": rng.uniform(0.006, 0.03),
-                        "cvr": rng.uniform(0.01, 0.06),
+                        "cvr": rng.uniform(0.03, 0.10),
                     }
                 )
                 for g in range(3):
@@ -364,7 +364,10 @@ class AdsRenderer:
                 n = len(days)
                 anon = rng.poisson(PLATFORM_ANONYMOUS_CLICKS[platform] * ad["weight"], n)
                 clicks = anon + clicks_known[index, days + 1]
-                impressions = clicks + rng.poisson(clicks / c["ctr"])
+                # Ads are seen on days nobody clicks them too: impressions follow the clicks
+                # expected, not only the clicks drawn.
+                expected = np.maximum(clicks, PLATFORM_ANONYMOUS_CLICKS[platform] * ad["weight"])
+                impressions = clicks + rng.poisson(expected / c["ctr"])
                 cost_cents = np.round(clicks * c["cpc"] * rng.uniform(0.8, 1.2, n) * 100).astype(
                     np.int64
                 )
