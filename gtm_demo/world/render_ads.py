@@ -117,237 +117,256 @@ class AdsRenderer:
             self._write_ad_entities(platform)
 
     def _write_ad_entities(self, platform: str) -> None:
+        """Write one platform's accounts, campaigns, ad groups (ad sets) and ads."""
+        {
+            "google_ads": self._write_google_ads_entities,
+            "facebook_ads": self._write_facebook_ads_entities,
+            "linkedin_ads": self._write_linkedin_ads_entities,
+        }[platform]()
+
+    def _day_ts(self, d: int) -> int:
+        return self.start + d * DAY
+
+    def _campaign_status(self, c: dict) -> str:
+        return "ENABLED" if c["last_day"] >= self.days - 1 else "PAUSED"
+
+    def _write_google_ads_entities(self) -> None:
+        platform = "google_ads"
         spec = self.ads[platform]
         t0 = self.start - 10 * DAY
         accounts = AD_ACCOUNTS[platform]
-
-        def day_ts(d: int) -> int:
-            return self.start + d * DAY
-
-        def status(c: dict) -> str:
-            return "ENABLED" if c["last_day"] >= self.days - 1 else "PAUSED"
-
         camps, groups, ads = spec["campaigns"], spec["groups"], spec["ads"]
-        if platform == "google_ads":
-            self.out.rows_of(
-                "google_ads/customers",
-                [
-                    {
-                        "id": a[0],
-                        "descriptive_name": a[1],
-                        "currency_code": a[2],
-                        "time_zone": a[3],
-                        "manager": False,
-                        "_version_at": t0,
-                    }
-                    for a in accounts
-                ],
-            )
-            self.out.rows_of(
-                "google_ads/campaigns",
-                [
-                    {
-                        "id": c["id"],
-                        "customer_id": c["account"][0],
-                        "name": c["name"],
-                        "status": status(c),
-                        "advertising_channel_type": "SEARCH",
-                        "start_date": self.start // DAY + c["first_day"],
-                        "end_date": self.start // DAY + c["last_day"],
-                        "_version_at": day_ts(c["first_day"]) - DAY,
-                    }
-                    for c in camps
-                ],
-            )
-            self.out.rows_of(
-                "google_ads/ad_groups",
-                [
-                    {
-                        "id": g["id"],
-                        "customer_id": g["campaign"]["account"][0],
-                        "campaign_id": g["campaign"]["id"],
-                        "name": g["name"],
-                        "status": "ENABLED",
-                        "_version_at": day_ts(g["campaign"]["first_day"]) - DAY,
-                    }
-                    for g in groups
-                ],
-            )
-            rows = []
-            for ad in ads:
-                c = ad["campaign"]
-                row = {
-                    "id": ad["id"],
-                    "customer_id": c["account"][0],
-                    "campaign_id": c["id"],
-                    "ad_group_id": ad["group"]["id"],
-                    "name": f"{c['theme']} ad {ad['id'][-2:]}",
-                    "type": "RESPONSIVE_SEARCH_AD",
-                    "status": "ENABLED",
-                    "_version_at": day_ts(c["first_day"]) - DAY,
+        self.out.rows_of(
+            "google_ads/customers",
+            [
+                {
+                    "id": a[0],
+                    "descriptive_name": a[1],
+                    "currency_code": a[2],
+                    "time_zone": a[3],
+                    "manager": False,
+                    "_version_at": t0,
                 }
-                if ad["placement"] == "final_url":
-                    row["final_urls"] = [f"{ad['landing']}?{ad['utm']}"]
-                elif ad["placement"] == "final_url_suffix":
-                    row["final_urls"] = [ad["landing"]]
-                    row["final_url_suffix"] = ad["utm"]
-                else:
-                    row["final_urls"] = [ad["landing"]]
-                    src, med, _ = PLATFORM_UTM[platform]
-                    row["tracking_url_template"] = (
-                        f"{{lpurl}}?utm_source={src}&utm_medium={med}&utm_campaign={{_campaign}}"
-                        "&utm_content={creative}"
-                    )
-                    row["url_custom_parameters"] = [{"key": "campaign", "value": c["slug"]}]
-                rows.append(row)
-            self.out.rows_of("google_ads/ads", rows)
-        elif platform == "facebook_ads":
-            self.out.rows_of(
-                "facebook_ads/ad_accounts",
-                [
-                    {
-                        "account_id": a[0],
-                        "name": a[1],
-                        "currency": a[2],
-                        "timezone_name": a[3],
-                        "_version_at": t0,
-                    }
-                    for a in accounts
-                ],
-            )
-            self.out.rows_of(
-                "facebook_ads/campaigns",
-                [
-                    {
-                        "id": c["id"],
-                        "account_id": c["account"][0],
-                        "name": c["name"],
-                        "objective": "OUTCOME_LEADS",
-                        "status": "ACTIVE" if status(c) == "ENABLED" else "PAUSED",
-                        "start_time": day_ts(c["first_day"]),
-                        "stop_time": day_ts(c["last_day"] + 1),
-                        "created_time": day_ts(c["first_day"]) - DAY,
-                        "updated_time": day_ts(c["first_day"]) - DAY,
-                        "_version_at": day_ts(c["first_day"]) - DAY,
-                    }
-                    for c in camps
-                ],
-            )
-            self.out.rows_of(
-                "facebook_ads/ad_sets",
-                [
-                    {
-                        "id": g["id"],
-                        "account_id": g["campaign"]["account"][0],
-                        "campaign_id": g["campaign"]["id"],
-                        "name": g["name"],
-                        "status": "ACTIVE",
-                        "created_time": day_ts(g["campaign"]["first_day"]) - DAY,
-                        "updated_time": day_ts(g["campaign"]["first_day"]) - DAY,
-                        "_version_at": day_ts(g["campaign"]["first_day"]) - DAY,
-                    }
-                    for g in groups
-                ],
-            )
-            self.out.rows_of(
-                "facebook_ads/ad_creatives",
-                [
-                    {
-                        "id": str(int(ad["id"]) + 500_000),
-                        "account_id": ad["campaign"]["account"][0],
-                        "name": f"creative {ad['id']}",
-                        "link_url": ad["landing"],
-                        "url_tags": ad["utm"],
-                        "_version_at": day_ts(ad["campaign"]["first_day"]) - DAY,
-                    }
-                    for ad in ads
-                ],
-            )
-            self.out.rows_of(
-                "facebook_ads/ads",
-                [
-                    {
-                        "id": ad["id"],
-                        "account_id": ad["campaign"]["account"][0],
-                        "campaign_id": ad["campaign"]["id"],
-                        "adset_id": ad["group"]["id"],
-                        "creative_id": str(int(ad["id"]) + 500_000),
-                        "name": f"{ad['campaign']['theme']} ad {ad['id'][-2:]}",
-                        "status": "ACTIVE",
-                        "created_time": day_ts(ad["campaign"]["first_day"]) - DAY,
-                        "updated_time": day_ts(ad["campaign"]["first_day"]) - DAY,
-                        "_version_at": day_ts(ad["campaign"]["first_day"]) - DAY,
-                    }
-                    for ad in ads
-                ],
-            )
-        else:
-            self.out.rows_of(
-                "linkedin_ads/ad_accounts",
-                [
-                    {
-                        "id": a[0],
-                        "name": a[1],
-                        "currency": a[2],
-                        "type": "BUSINESS",
-                        "status": "ACTIVE",
-                        "_version_at": t0,
-                    }
-                    for a in accounts
-                ],
-            )
-            self.out.rows_of(
-                "linkedin_ads/campaign_groups",
-                [
-                    {
-                        "id": c["id"],
-                        "account_id": c["account"][0],
-                        "name": c["name"],
-                        "status": "ACTIVE" if status(c) == "ENABLED" else "PAUSED",
-                        "run_start": day_ts(c["first_day"]),
-                        "run_end": day_ts(c["last_day"] + 1),
-                        "_version_at": day_ts(c["first_day"]) - DAY,
-                    }
-                    for c in camps
-                ],
-            )
-            self.out.rows_of(
-                "linkedin_ads/campaigns",
-                [
-                    {
-                        "id": g["id"],
-                        "account_id": g["campaign"]["account"][0],
-                        "campaign_group_id": g["campaign"]["id"],
-                        "name": g["name"],
-                        "status": "ACTIVE",
-                        "cost_type": "CPC",
-                        "daily_budget_amount": 25_000,
-                        "daily_budget_currency": g["campaign"]["account"][2],
-                        "run_start": day_ts(g["campaign"]["first_day"]),
-                        "run_end": day_ts(g["campaign"]["last_day"] + 1),
-                        "created_at": day_ts(g["campaign"]["first_day"]) - DAY,
-                        "last_modified_at": day_ts(g["campaign"]["first_day"]) - DAY,
-                        "_version_at": day_ts(g["campaign"]["first_day"]) - DAY,
-                    }
-                    for g in groups
-                ],
-            )
-            self.out.rows_of(
-                "linkedin_ads/creatives",
-                [
-                    {
-                        "id": ad["id"],
-                        "account_id": ad["campaign"]["account"][0],
-                        "campaign_id": ad["group"]["id"],
-                        "click_uri": f"{ad['landing']}?{ad['utm']}",
-                        "status": "ACTIVE",
-                        "created_at": day_ts(ad["campaign"]["first_day"]) - DAY,
-                        "last_modified_at": day_ts(ad["campaign"]["first_day"]) - DAY,
-                        "_version_at": day_ts(ad["campaign"]["first_day"]) - DAY,
-                    }
-                    for ad in ads
-                ],
-            )
+                for a in accounts
+            ],
+        )
+        self.out.rows_of(
+            "google_ads/campaigns",
+            [
+                {
+                    "id": c["id"],
+                    "customer_id": c["account"][0],
+                    "name": c["name"],
+                    "status": self._campaign_status(c),
+                    "advertising_channel_type": "SEARCH",
+                    "start_date": self.start // DAY + c["first_day"],
+                    "end_date": self.start // DAY + c["last_day"],
+                    "_version_at": self._day_ts(c["first_day"]) - DAY,
+                }
+                for c in camps
+            ],
+        )
+        self.out.rows_of(
+            "google_ads/ad_groups",
+            [
+                {
+                    "id": g["id"],
+                    "customer_id": g["campaign"]["account"][0],
+                    "campaign_id": g["campaign"]["id"],
+                    "name": g["name"],
+                    "status": "ENABLED",
+                    "_version_at": self._day_ts(g["campaign"]["first_day"]) - DAY,
+                }
+                for g in groups
+            ],
+        )
+        rows = []
+        for ad in ads:
+            c = ad["campaign"]
+            row = {
+                "id": ad["id"],
+                "customer_id": c["account"][0],
+                "campaign_id": c["id"],
+                "ad_group_id": ad["group"]["id"],
+                "name": f"{c['theme']} ad {ad['id'][-2:]}",
+                "type": "RESPONSIVE_SEARCH_AD",
+                "status": "ENABLED",
+                "_version_at": self._day_ts(c["first_day"]) - DAY,
+            }
+            if ad["placement"] == "final_url":
+                row["final_urls"] = [f"{ad['landing']}?{ad['utm']}"]
+            elif ad["placement"] == "final_url_suffix":
+                row["final_urls"] = [ad["landing"]]
+                row["final_url_suffix"] = ad["utm"]
+            else:
+                row["final_urls"] = [ad["landing"]]
+                src, med, _ = PLATFORM_UTM[platform]
+                row["tracking_url_template"] = (
+                    f"{{lpurl}}?utm_source={src}&utm_medium={med}&utm_campaign={{_campaign}}"
+                    "&utm_content={creative}"
+                )
+                row["url_custom_parameters"] = [{"key": "campaign", "value": c["slug"]}]
+            rows.append(row)
+        self.out.rows_of("google_ads/ads", rows)
+
+    def _write_facebook_ads_entities(self) -> None:
+        platform = "facebook_ads"
+        spec = self.ads[platform]
+        t0 = self.start - 10 * DAY
+        accounts = AD_ACCOUNTS[platform]
+        camps, groups, ads = spec["campaigns"], spec["groups"], spec["ads"]
+        self.out.rows_of(
+            "facebook_ads/ad_accounts",
+            [
+                {
+                    "account_id": a[0],
+                    "name": a[1],
+                    "currency": a[2],
+                    "timezone_name": a[3],
+                    "_version_at": t0,
+                }
+                for a in accounts
+            ],
+        )
+        self.out.rows_of(
+            "facebook_ads/campaigns",
+            [
+                {
+                    "id": c["id"],
+                    "account_id": c["account"][0],
+                    "name": c["name"],
+                    "objective": "OUTCOME_LEADS",
+                    "status": "ACTIVE" if self._campaign_status(c) == "ENABLED" else "PAUSED",
+                    "start_time": self._day_ts(c["first_day"]),
+                    "stop_time": self._day_ts(c["last_day"] + 1),
+                    "created_time": self._day_ts(c["first_day"]) - DAY,
+                    "updated_time": self._day_ts(c["first_day"]) - DAY,
+                    "_version_at": self._day_ts(c["first_day"]) - DAY,
+                }
+                for c in camps
+            ],
+        )
+        self.out.rows_of(
+            "facebook_ads/ad_sets",
+            [
+                {
+                    "id": g["id"],
+                    "account_id": g["campaign"]["account"][0],
+                    "campaign_id": g["campaign"]["id"],
+                    "name": g["name"],
+                    "status": "ACTIVE",
+                    "created_time": self._day_ts(g["campaign"]["first_day"]) - DAY,
+                    "updated_time": self._day_ts(g["campaign"]["first_day"]) - DAY,
+                    "_version_at": self._day_ts(g["campaign"]["first_day"]) - DAY,
+                }
+                for g in groups
+            ],
+        )
+        self.out.rows_of(
+            "facebook_ads/ad_creatives",
+            [
+                {
+                    "id": str(int(ad["id"]) + 500_000),
+                    "account_id": ad["campaign"]["account"][0],
+                    "name": f"creative {ad['id']}",
+                    "link_url": ad["landing"],
+                    "url_tags": ad["utm"],
+                    "_version_at": self._day_ts(ad["campaign"]["first_day"]) - DAY,
+                }
+                for ad in ads
+            ],
+        )
+        self.out.rows_of(
+            "facebook_ads/ads",
+            [
+                {
+                    "id": ad["id"],
+                    "account_id": ad["campaign"]["account"][0],
+                    "campaign_id": ad["campaign"]["id"],
+                    "adset_id": ad["group"]["id"],
+                    "creative_id": str(int(ad["id"]) + 500_000),
+                    "name": f"{ad['campaign']['theme']} ad {ad['id'][-2:]}",
+                    "status": "ACTIVE",
+                    "created_time": self._day_ts(ad["campaign"]["first_day"]) - DAY,
+                    "updated_time": self._day_ts(ad["campaign"]["first_day"]) - DAY,
+                    "_version_at": self._day_ts(ad["campaign"]["first_day"]) - DAY,
+                }
+                for ad in ads
+            ],
+        )
+
+    def _write_linkedin_ads_entities(self) -> None:
+        platform = "linkedin_ads"
+        spec = self.ads[platform]
+        t0 = self.start - 10 * DAY
+        accounts = AD_ACCOUNTS[platform]
+        camps, groups, ads = spec["campaigns"], spec["groups"], spec["ads"]
+        self.out.rows_of(
+            "linkedin_ads/ad_accounts",
+            [
+                {
+                    "id": a[0],
+                    "name": a[1],
+                    "currency": a[2],
+                    "type": "BUSINESS",
+                    "status": "ACTIVE",
+                    "_version_at": t0,
+                }
+                for a in accounts
+            ],
+        )
+        self.out.rows_of(
+            "linkedin_ads/campaign_groups",
+            [
+                {
+                    "id": c["id"],
+                    "account_id": c["account"][0],
+                    "name": c["name"],
+                    "status": "ACTIVE" if self._campaign_status(c) == "ENABLED" else "PAUSED",
+                    "run_start": self._day_ts(c["first_day"]),
+                    "run_end": self._day_ts(c["last_day"] + 1),
+                    "_version_at": self._day_ts(c["first_day"]) - DAY,
+                }
+                for c in camps
+            ],
+        )
+        self.out.rows_of(
+            "linkedin_ads/campaigns",
+            [
+                {
+                    "id": g["id"],
+                    "account_id": g["campaign"]["account"][0],
+                    "campaign_group_id": g["campaign"]["id"],
+                    "name": g["name"],
+                    "status": "ACTIVE",
+                    "cost_type": "CPC",
+                    "daily_budget_amount": 25_000,
+                    "daily_budget_currency": g["campaign"]["account"][2],
+                    "run_start": self._day_ts(g["campaign"]["first_day"]),
+                    "run_end": self._day_ts(g["campaign"]["last_day"] + 1),
+                    "created_at": self._day_ts(g["campaign"]["first_day"]) - DAY,
+                    "last_modified_at": self._day_ts(g["campaign"]["first_day"]) - DAY,
+                    "_version_at": self._day_ts(g["campaign"]["first_day"]) - DAY,
+                }
+                for g in groups
+            ],
+        )
+        self.out.rows_of(
+            "linkedin_ads/creatives",
+            [
+                {
+                    "id": ad["id"],
+                    "account_id": ad["campaign"]["account"][0],
+                    "campaign_id": ad["group"]["id"],
+                    "click_uri": f"{ad['landing']}?{ad['utm']}",
+                    "status": "ACTIVE",
+                    "created_at": self._day_ts(ad["campaign"]["first_day"]) - DAY,
+                    "last_modified_at": self._day_ts(ad["campaign"]["first_day"]) - DAY,
+                    "_version_at": self._day_ts(ad["campaign"]["first_day"]) - DAY,
+                }
+                for ad in ads
+            ],
+        )
 
     def _ad_metrics(self) -> None:
         """Write daily rows per ad: people's clicks plus anonymous ones, on local dates."""

@@ -137,31 +137,48 @@ class HubSpotRenderer:
                 }
             )
         if duplicate:
-            dup_id, dup_created, dup_email, kind = duplicate
-            d["duplicate_contacts"][kind] += 1
-            # The duplicate carries the same phone and country spellings as its original.
-            d["phone_formats"][spelled["formats"][0]] += 1
-            d["country_formats"][spelled["formats"][1]] += 1
-            dup_base = dict(
-                base,
-                id=dup_id,
-                email=dup_email,
-                createdate=dup_created,
-                hs_lifecyclestage_lead_date=dup_created,
-                lifecyclestage="lead",
-                hs_analytics_source="OFFLINE",
-                associatedcompanyid=None,
-                hs_lifecyclestage_marketingqualifiedlead_date=None,
-                hs_lifecyclestage_salesqualifiedlead_date=None,
-                hs_lifecyclestage_opportunity_date=None,
-                hubspot_owner_id=None,
+            self._hubspot_duplicate(
+                base, duplicate, merged_at, spelled["formats"], (pid, company), (stamp, custom)
             )
-            dup_changes = []
-            if merged_at is not None:
-                dup_changes.append((merged_at, {"_merged_into": contact_id}))
-                d["merged_contacts"]["hubspot.contacts"] += 1
-            w._pending["hubspot/contacts"].extend(w._versions(dup_base, dup_changes, stamp, custom))
-            w._truth_record("hubspot", "contacts", dup_id, pid, company)
+
+    def _hubspot_duplicate(
+        self,
+        base: dict,
+        duplicate: tuple[str, int, str, str],
+        merged_at: int | None,
+        formats: tuple[str, str],
+        owner: tuple[int, int],
+        versioning: tuple[tuple[str, ...], tuple[str, int, object]],
+    ) -> None:
+        """Write a second contact of a person, its e-mail differing in case or white space."""
+        w, d = self.w, self.w.defects
+        (pid, company), (stamp, custom) = owner, versioning
+        contact_id = base["id"]
+        dup_id, dup_created, dup_email, kind = duplicate
+        d["duplicate_contacts"][kind] += 1
+        # The duplicate carries the same phone and country spellings as its original.
+        d["phone_formats"][formats[0]] += 1
+        d["country_formats"][formats[1]] += 1
+        dup_base = dict(
+            base,
+            id=dup_id,
+            email=dup_email,
+            createdate=dup_created,
+            hs_lifecyclestage_lead_date=dup_created,
+            lifecyclestage="lead",
+            hs_analytics_source="OFFLINE",
+            associatedcompanyid=None,
+            hs_lifecyclestage_marketingqualifiedlead_date=None,
+            hs_lifecyclestage_salesqualifiedlead_date=None,
+            hs_lifecyclestage_opportunity_date=None,
+            hubspot_owner_id=None,
+        )
+        dup_changes = []
+        if merged_at is not None:
+            dup_changes.append((merged_at, {"_merged_into": contact_id}))
+            d["merged_contacts"]["hubspot.contacts"] += 1
+        w._pending["hubspot/contacts"].extend(w._versions(dup_base, dup_changes, stamp, custom))
+        w._truth_record("hubspot", "contacts", dup_id, pid, company)
 
     def _emit_hubspot_companies(self, hs_company_at: dict[int, int]) -> None:
         """HubSpot companies, from their first contact; customers, and a few archived."""
