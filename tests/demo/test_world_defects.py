@@ -144,6 +144,7 @@ def test_manifest_has_exactly_the_documented_keys(manifest):
         "custom_fields",
         "deals_with_several_companies",
         "deleted_records",
+        "duplicate_campaign_members",
         "duplicate_contacts",
         "invalid_email_kinds",
         "invalid_emails",
@@ -412,6 +413,18 @@ def test_restated_ad_conversions(db, manifest):
         for platform, table in AD_DAILY.items()
     )
     assert found == manifest["restated_ad_conversions"]
+
+
+def test_duplicate_campaign_members(db, manifest):
+    n = one(
+        db,
+        """
+        select count(*) - count(distinct (CampaignId, LeadOrContactId))
+        from cur_salesforce__CampaignMember
+        """,
+    )
+    assert n > 0
+    assert counts([("salesforce.CampaignMember", n)]) == manifest["duplicate_campaign_members"]
 
 
 def test_deals_with_several_companies(db, manifest):

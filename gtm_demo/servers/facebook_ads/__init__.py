@@ -1,0 +1,67 @@
+"""A local Meta (Facebook) Marketing API over the demo world, in the Graph API's own wire format.
+
+It serves what an ads reporting integration reads, under one Graph API version (`/v23.0` unless
+configured otherwise; other versions answer error 2635):
+
+- `GET /me/adaccounts` and `GET /act_<id>` (fields such as `account_id`, `name`, `currency`,
+  `timezone_name`, `timezone_offset_hours_utc`, `account_status`, `amount_spent`).
+- Edges `GET /act_<id>/campaigns|adsets|ads|adcreatives` with `fields=`, `limit=` (default 25),
+  `after=`, `filtering=[{"field","operator","value"}]` (times as unix seconds) and
+  `effective_status=[...]`, answered as `{"data": [...], "paging": {"cursors": {"before",
+  "after"}, "next"?}}` with only the requested fields (plus `id`); `next` is an absolute URL
+  and is absent on the last page. Nodes read directly: `GET /<campaign|adset|ad|creative id>`.
+- Insights, synchronous (`GET /act_<id>/insights`, refused past `sync_max_days`) and
+  asynchronous (`POST /act_<id>/insights` -> `{"report_run_id"}`; `GET /<run id>` polls
+  `async_status` / `async_percent_completion` through a configurable schedule, by default
+  including a poll that reports 100% while still "Job Running"; `GET /<run id>/insights`
+  pages the rows). Levels ad / adset / campaign / account, `time_increment` 1-90, `monthly` or
+  `all_days`, `time_range` or `date_preset`, `action_attribution_windows`. Numbers are strings;
+  `actions` (type `lead`) and `cost_per_action_type` are left out of rows without leads, and
+  days without any delivery are not returned, as the real API does.
+
+Timestamps read like `2025-08-26T17:00:00-0700`: in the ad account's time zone, as Meta sends
+them. Auth is an `access_token` parameter (query or form body) or `Authorization: Bearer`/`OAuth`;
+a bad one is error 190. Every account call counts against a per-account rolling limit
+(`rate_limit` for management calls, `insights_rate_limit` for insights) that drives the
+`X-Business-Use-Case-Usage`, `X-Ad-Account-Usage` and `X-FB-Ads-Insights-Throttle` headers and,
+once spent, HTTP 400 with error 17 (subcode 2446079) or 80000 for insights.
+
+Faults: the generic kinds of `gtm_demo.serving`, plus `expired_token` (error 190, subcode 463),
+`repeat_record` (the next page starts with the last record of the page before it), `throttle`
+(the next call answers the throttling error; `options={"code": 80000}` picks the code),
+`stuck_report` (a run created by the next POST stays "Job Running" at 100%; `options={"polls":
+n}` lets it complete after n polls) and `failed_report` (the run ends "Job Failed").
+"""
+
+from gtm_demo.servers.facebook_ads.app import create_app, start
+from gtm_demo.servers.facebook_ads.settings import (
+    ACCESS_TIER,
+    API_VERSION,
+    ATTRIBUTION_WINDOWS,
+    DEFAULT_LIMIT,
+    DEFAULT_REPORT_SCHEDULE,
+    DEFAULT_TOKEN,
+    EFFECTIVE_STATUSES,
+    EPOCH,
+    INVALID_TOKEN,
+    MAX_LIMIT,
+    MAX_RUNS,
+    RATE_LIMIT_DOCS,
+)
+
+__all__ = [
+    "ACCESS_TIER",
+    "API_VERSION",
+    "ATTRIBUTION_WINDOWS",
+    "DEFAULT_LIMIT",
+    "DEFAULT_REPORT_SCHEDULE",
+    "DEFAULT_TOKEN",
+    "EFFECTIVE_STATUSES",
+    "EPOCH",
+    "INVALID_TOKEN",
+    "MAX_LIMIT",
+    "MAX_RUNS",
+    "RATE_LIMIT_DOCS",
+    "create_app",
+    "start",
+]
