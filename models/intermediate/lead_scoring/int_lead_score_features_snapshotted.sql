@@ -8,7 +8,6 @@
 {%- set signal_types = [
     'web_visit',
     'form_submission',
-    'email_delivery',
     'email_open',
     'email_click',
     'webinar_attendance',
@@ -37,6 +36,7 @@
 {%- set cutoff_date = var('lead_scoring_cutoff_date', '2026-03-01') | string -%}
 {%- set horizon_days = var('lead_scoring_horizon_days', 90) -%}
 {%- set interval_days = var('lead_scoring_snapshot_interval_days', 30) -%}
+{%- set recent_days = var('lead_scoring_recent_days', 30) -%}
 {%- if not (first_snapshot_date <= cutoff_date < var('as_of_date') | string) -%}
     {{ exceptions.raise_compiler_error(
         'lead_scoring_first_snapshot_date <= lead_scoring_cutoff_date < as_of_date does not hold'
@@ -356,6 +356,7 @@ snapshot_signals as (
             when signals.signal_type in ('web_visit', 'webinar_attendance', 'event_attendance', 'content_download')
                 then signals.channel
         end as visit_channel,
+        signals.occurred_at >= {{ dbt.dateadd('day', -1 * recent_days, 'population.snapshot_at') }} as is_recent,
         coalesce(engagement_points.points, 0) * power(
             0.5,
             {{ dbt.datediff('signals.occurred_at', 'population.snapshot_at', 'second') }}
@@ -378,6 +379,8 @@ signal_totals as (
             sum(case when signal_type = '{{ signal_type }}' then 1 else 0 end) as {{ signal_type }}_count,
             sum(case when signal_type = '{{ signal_type }}' then decayed_points else 0 end)
                 as {{ signal_type }}_points,
+            sum(case when signal_type = '{{ signal_type }}' and is_recent then 1 else 0 end)
+                as {{ signal_type }}_recent_count,
         {%- endfor %}
         {%- for channel in channels %}
             sum(case when visit_channel = '{{ channel }}' then 1 else 0 end)
@@ -423,6 +426,7 @@ final as (
         {%- for signal_type in signal_types %}
             coalesce(signal_totals.{{ signal_type }}_count, 0) as {{ signal_type }}_count,
             coalesce(signal_totals.{{ signal_type }}_points, 0) as {{ signal_type }}_points,
+            coalesce(signal_totals.{{ signal_type }}_recent_count, 0) as {{ signal_type }}_recent_count,
         {%- endfor %}
         {%- for channel in channels %}
             {%- set column = channel | lower | replace(' ', '_') ~ '_visit_count' %}
@@ -433,7 +437,9 @@ final as (
         {%- endfor %}
         coalesce(signal_totals.engagement_points, 0) as engagement_points,
         coalesce(signal_totals.signal_count, 0) as signal_count,
-        signal_totals.last_signal_at
+        signal_totals.last_signal_at,
+        {{ dbt.datediff('signal_totals.last_signal_at', 'population.snapshot_at', 'second') }} / 86400.0
+            as days_since_last_signal
     from population
     inner join people_fit
         on population.person_id = people_fit.person_id

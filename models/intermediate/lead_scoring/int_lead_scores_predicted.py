@@ -245,14 +245,6 @@ def score_all(features: pd.DataFrame) -> pd.DataFrame:
 
 
 def model(dbt, session):
-    """Read the snapshot features and the rules-based scores, train, score, return a DataFrame."""
+    """Read the model's inputs (one upstream SQL model), train, score, return a DataFrame."""
     dbt.config(materialized="table")
-    features = dbt.ref("int_lead_score_features_snapshotted").df()
-    rules = dbt.ref("int_lead_scores_calculated").df()
-    joined = features.merge(
-        rules[["person_id", "snapshot_date", *RULE_SCORES]],
-        on=["person_id", "snapshot_date"],
-        how="inner",
-        validate="one_to_one",
-    )
-    return score_all(joined)
+    return score_all(dbt.ref("int_lead_score_inputs_joined").df())
