@@ -1,24 +1,25 @@
 """Lead-score quality across seeds and scales: the predictive score's ROC AUC against the oracle's.
 
-For each seed and scale (default seeds 42, 12345 and 7 at scales 0.3 and 1), a demo world is generated,
-ingested through the local servers and built with dbt up to the lead-scoring marts (`dbt seed`, then
-`dbt run --select +models/marts/lead_scoring`), or an existing build is reused (`--work` keeps one folder
-per seed and scale: `s<seed>_<scale>/world` and `s<seed>_<scale>/wh.duckdb`; `--rebuild` reruns dbt on
-it, for example after a model change). On the hold-out (`fct_lead_score_holdout_outcomes`: open leads
-at the cutoff, labelled by the truth's opportunities within the horizon) it reports:
+For each seed and scale (default seeds 42, 12345 and 7 at scales 0.3 and 1), a demo world is
+generated, ingested through the local servers and built with dbt up to the lead-scoring marts
+(`dbt seed`, then `dbt run --select +models/marts/lead_scoring`), or an existing build is reused
+(`--work` keeps one folder per seed and scale: `s<seed>_<scale>/world` and `.../wh.duckdb`;
+`--rebuild` reruns dbt on it, for example after a model change). On the hold-out
+(`fct_lead_score_holdout_outcomes`: open leads at the cutoff, labelled by the truth's opportunities
+within the horizon) it reports:
 
-- **oracle**: ROC AUC of the world's true propensities (`truth/people.parquet`), the ceiling any score
-  built from the warehouse could hope for;
-- **predictive**: ROC AUC of `predictive_probability`, and its ratio to the oracle (the goal is >= 0.9);
+- **oracle**: ROC AUC of the world's true propensities (`truth/people.parquet`), the ceiling any
+  score built from the warehouse could hope for;
+- **predictive**: ROC AUC of `predictive_probability`, and its ratio to the oracle (goal >= 0.9);
 - **lead score**: ROC AUC of the rules-based lead score;
-- a 95% paired bootstrap interval of the ratio (1,000 resamples of the hold-out's people, seed 0), so a
-  ratio is read with its noise.
+- a 95% paired bootstrap interval of the ratio (1,000 resamples of the hold-out's people, seed 0),
+  so a ratio is read with its noise.
 
 The truth is read only here and in tests/test_lead_scoring.py, never by a model. Results:
 bench/results/lead_score.json.
 
     .venv/bin/python bench/bench_lead_score.py --work /tmp/lead_bench
-    .venv/bin/python bench/bench_lead_score.py --work /tmp/lead_bench --seeds 12345 --scales 0.3 --rebuild
+    .venv/bin/python bench/bench_lead_score.py --work /tmp/lead_bench --seeds 12345 --scales 0.3
 """
 
 from __future__ import annotations
@@ -73,7 +74,7 @@ order by outcomes.person_id
 
 
 def build(seed: int, scale: float, folder: Path, rebuild: bool) -> Path:
-    """Generate, ingest and build (lead-scoring lineage) the world of `seed` and `scale` in `folder`."""
+    """Generate, ingest and build (the lead-scoring lineage) the world of `seed` and `scale`."""
     from warehouse_support import run_dbt, warehouse_env
 
     from gtm_demo.generator import generate
@@ -95,7 +96,8 @@ def build(seed: int, scale: float, folder: Path, rebuild: bool) -> Path:
         for args in (("seed",), ("run", "--select", "+models/marts/lead_scoring")):
             done = run_dbt(warehouse, folder, *args)
             if done.returncode != 0:
-                raise SystemExit(f"dbt {args[0]} failed for seed {seed} scale {scale}:\n{done.stdout}")
+                failed = f"dbt {args[0]} failed for seed {seed} scale {scale}"
+                raise SystemExit(f"{failed}:\n{done.stdout}")
     return warehouse
 
 

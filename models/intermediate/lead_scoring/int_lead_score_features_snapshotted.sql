@@ -69,6 +69,8 @@ lifecycles as (
     select
         person_id,
         became_lead_at,
+        became_mql_at,
+        became_sql_at,
         became_opportunity_at
     from {{ ref('int_people_lifecycle_dated') }}
 ),
@@ -437,6 +439,17 @@ final as (
         {%- endfor %}
         coalesce(signal_totals.engagement_points, 0) as engagement_points,
         coalesce(signal_totals.signal_count, 0) as signal_count,
+        -- The funnel stage the CRM had recorded before the snapshot, and since when.
+        coalesce(lifecycles.became_mql_at < population.snapshot_at, false) as has_reached_mql,
+        coalesce(lifecycles.became_sql_at < population.snapshot_at, false) as has_reached_sql,
+        case
+            when lifecycles.became_mql_at < population.snapshot_at
+                then {{ dbt.datediff('lifecycles.became_mql_at', 'population.snapshot_at', 'second') }} / 86400.0
+        end as days_since_mql,
+        case
+            when lifecycles.became_sql_at < population.snapshot_at
+                then {{ dbt.datediff('lifecycles.became_sql_at', 'population.snapshot_at', 'second') }} / 86400.0
+        end as days_since_sql,
         signal_totals.last_signal_at,
         {{ dbt.datediff('signal_totals.last_signal_at', 'population.snapshot_at', 'second') }} / 86400.0
             as days_since_last_signal
@@ -447,6 +460,8 @@ final as (
         on
             population.person_id = signal_totals.person_id
             and population.snapshot_date = signal_totals.snapshot_date
+    left join lifecycles
+        on population.person_id = lifecycles.person_id
 )
 
 select * from final

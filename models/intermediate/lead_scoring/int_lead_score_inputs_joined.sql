@@ -56,7 +56,11 @@ features as (
             {{ visit }}_visit_count,
         {%- endfor %}
         signal_count,
-        days_since_last_signal
+        days_since_last_signal,
+        has_reached_mql,
+        has_reached_sql,
+        days_since_mql,
+        days_since_sql
     from {{ ref('int_lead_score_features_snapshotted') }}
     where is_labelled or is_holdout or (is_as_of and is_open_lead)
 ),
@@ -96,6 +100,10 @@ final as (
         {%- endfor %}
         features.signal_count,
         features.days_since_last_signal,
+        features.has_reached_mql,
+        features.has_reached_sql,
+        features.days_since_mql,
+        features.days_since_sql,
         rules.fit_score,
         rules.engagement_score,
         rules.lead_score
