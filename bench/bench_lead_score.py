@@ -4,9 +4,9 @@ For each seed and scale (default seeds 42, 12345 and 7 at scales 0.3 and 1), a d
 generated, ingested through the local servers and built with dbt up to the lead-scoring marts
 (`dbt seed`, then `dbt run --select +models/marts/lead_scoring`), or an existing build is reused
 (`--work` keeps one folder per seed and scale: `s<seed>_<scale>/world` and `.../wh.duckdb`;
-`--rebuild` reruns dbt on it, for example after a model change). On the hold-out
-(`fct_lead_score_holdout_outcomes`: open leads at the cutoff, labelled by the truth's opportunities
-within the horizon) it reports:
+`--rebuild` reruns the seeds and the lead-scoring models on it, after a change to them). On the
+hold-out (`fct_lead_score_holdout_outcomes`: open leads at the cutoff, labelled by the truth's
+opportunities within the horizon) it reports:
 
 - **oracle**: ROC AUC of the world's true propensities (`truth/people.parquet`), the ceiling any
   score built from the warehouse could hope for;
@@ -93,7 +93,9 @@ def build(seed: int, scale: float, folder: Path, rebuild: bool) -> Path:
             capture_output=True,
         )
     if fresh or rebuild:
-        for args in (("seed",), ("run", "--select", "+models/marts/lead_scoring")):
+        # A rebuild reruns only the lead-scoring models, on the warehouse's other tables.
+        lineage = "models/intermediate/lead_scoring+" if not fresh else "+models/marts/lead_scoring"
+        for args in (("seed",), ("run", "--select", lineage)):
             done = run_dbt(warehouse, folder, *args)
             if done.returncode != 0:
                 failed = f"dbt {args[0]} failed for seed {seed} scale {scale}"

@@ -161,6 +161,27 @@ def test_design_matrix_log1p_and_one_hot_with_pooled_levels():
     assert matrix[:, 1:4].tolist() == [[0.0, 1.0, 0.0], [1.0, 0.0, 0.0], [0.0, 0.0, 1.0]]
 
 
+def test_stage_features_stay_zero_one_and_stage_ages_are_log1p():
+    frame = pandas.DataFrame(
+        {
+            "has_reached_sql": [True, False, True],
+            "days_since_sql": [3.0, None, 0.0],
+            "seniority": ["vp", "vp", "vp"],
+            "company_size_band": ["x", "x", "x"],
+            "industry": ["a", "a", "a"],
+            "country_code": ["US", "US", "US"],
+            "email_type": ["business", "business", "business"],
+        }
+    )
+    numeric = predicted.numeric_feature_columns(list(frame.columns))
+    assert numeric == ["days_since_sql", "has_reached_sql"]
+    levels = {column: [] for column in predicted.CATEGORICAL_FEATURES}
+    matrix, names, _ = predicted.design_matrix(frame, numeric, levels)
+    assert names[:2] == ["days_since_sql", "has_reached_sql"]
+    assert matrix[:, 0].tolist() == [math.log(4.0), 0.0, 0.0]
+    assert matrix[:, 1].tolist() == [1.0, 0.0, 1.0]
+
+
 def test_category_levels_pool_rare_values():
     train = pandas.DataFrame(
         {

@@ -45,9 +45,11 @@ campaign_channels as (
 lifecycles as (
     select
         person_id,
-        {%- for stage in stages %}
-            became_{{ stage }}_at{{ "," if not loop.last }}
-        {%- endfor %}
+        became_lead_at,
+        became_mql_at,
+        became_sql_at,
+        became_opportunity_at,
+        became_customer_at
     from {{ ref('int_people_lifecycle_dated') }}
 ),
 
@@ -91,9 +93,11 @@ spend_facts as (
         coalesce(ad_spend_days.impressions, 0) as impressions,
         coalesce(ad_spend_days.clicks, 0) as clicks,
         0 as touchpoints,
-        {%- for stage in stages %}
-            0 as new_{{ stage }}s{{ "," if not loop.last }}
-        {%- endfor %}
+        0 as new_leads,
+        0 as new_mqls,
+        0 as new_sqls,
+        0 as new_opportunities,
+        0 as new_customers
     from ad_spend_days
     left join campaign_channels
         on ad_spend_days.campaign_key = campaign_channels.campaign_key
@@ -123,9 +127,11 @@ touch_facts as (
         0 as impressions,
         0 as clicks,
         1 as touchpoints,
-        {%- for stage in stages %}
-            0 as new_{{ stage }}s{{ "," if not loop.last }}
-        {%- endfor %}
+        0 as new_leads,
+        0 as new_mqls,
+        0 as new_sqls,
+        0 as new_opportunities,
+        0 as new_customers
     from touches_channelled
 ),
 
@@ -178,10 +184,16 @@ stage_facts as (
         0 as impressions,
         0 as clicks,
         0 as touchpoints,
-        {%- for stage in stages %}
-            case when stages_reached.lifecycle_stage = '{{ stage }}' then 1 else 0 end
-                as new_{{ stage }}s{{ "," if not loop.last }}
-        {%- endfor %}
+        case when stages_reached.lifecycle_stage = 'lead' then 1 else 0 end
+            as new_leads,
+        case when stages_reached.lifecycle_stage = 'mql' then 1 else 0 end
+            as new_mqls,
+        case when stages_reached.lifecycle_stage = 'sql' then 1 else 0 end
+            as new_sqls,
+        case when stages_reached.lifecycle_stage = 'opportunity' then 1 else 0 end
+            as new_opportunities,
+        case when stages_reached.lifecycle_stage = 'customer' then 1 else 0 end
+            as new_customers
     from stages_reached
     left join first_touches
         on
@@ -206,9 +218,11 @@ aggregated as (
         sum(impressions) as impressions,
         sum(clicks) as clicks,
         sum(touchpoints) as touchpoints,
-        {%- for stage in stages %}
-            sum(new_{{ stage }}s) as new_{{ stage }}s{{ "," if not loop.last }}
-        {%- endfor %}
+        sum(new_leads) as new_leads,
+        sum(new_mqls) as new_mqls,
+        sum(new_sqls) as new_sqls,
+        sum(new_opportunities) as new_opportunities,
+        sum(new_customers) as new_customers
     from all_facts
     group by
         month_start_date,
@@ -226,9 +240,11 @@ final as (
         cast(impressions as {{ dbt.type_bigint() }}) as impressions,
         cast(clicks as {{ dbt.type_bigint() }}) as clicks,
         cast(touchpoints as {{ dbt.type_bigint() }}) as touchpoints,
-        {%- for stage in stages %}
-            cast(new_{{ stage }}s as {{ dbt.type_bigint() }}) as new_{{ stage }}s,
-        {%- endfor %}
+        cast(new_leads as {{ dbt.type_bigint() }}) as new_leads,
+        cast(new_mqls as {{ dbt.type_bigint() }}) as new_mqls,
+        cast(new_sqls as {{ dbt.type_bigint() }}) as new_sqls,
+        cast(new_opportunities as {{ dbt.type_bigint() }}) as new_opportunities,
+        cast(new_customers as {{ dbt.type_bigint() }}) as new_customers,
         cast(round(spend / nullif(new_leads, 0), 2) as decimal(18, 2)) as cost_per_lead
     from aggregated
 )

@@ -36,7 +36,7 @@ outcomes as (
     from {{ ref('fct_attributed_outcomes') }}
 ),
 
--- The first model of the var's list that the outcomes hold.
+-- Each model of the var's list that the outcomes hold, with its place in the list.
 available_models as (
     select
         attribution_model,
@@ -46,14 +46,21 @@ available_models as (
             {%- endfor %}
         end as preference
     from outcomes
-    where attribution_model in ('{{ preferred_models | join("', '") }}')
     group by attribution_model
+),
+
+available_models_ranked as (
+    select
+        attribution_model,
+        row_number() over (order by preference asc) as preference_rank
+    from available_models
+    where preference is not null
 ),
 
 chosen_model as (
     select attribution_model
-    from available_models
-    where preference = (select min(available_models.preference) from available_models)
+    from available_models_ranked
+    where preference_rank = 1
 ),
 
 performance_facts as (

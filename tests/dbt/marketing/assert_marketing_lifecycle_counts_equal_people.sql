@@ -2,17 +2,25 @@
     opportunities, customers, with `Unattributed`) or in rpt_marketing_roi (leads, MQLs, SQLs) differs from the
     number of people (not deleted) who reached that stage: nobody is left out, nobody counted twice. -#}
 
-{%- set stages = ['lead', 'mql', 'sql', 'opportunity', 'customer'] %}
-{%- set report_stages = ['lead', 'mql', 'sql'] %}
+{%- set stages = {
+    'lead': 'leads',
+    'mql': 'mqls',
+    'sql': 'sqls',
+    'opportunity': 'opportunities',
+    'customer': 'customers',
+} %}
+{%- set report_stages = {'lead': 'leads', 'mql': 'mqls', 'sql': 'sqls'} %}
 
 with
 
 lifecycles as (
     select
         person_id,
-        {%- for stage in stages %}
-            became_{{ stage }}_at{{ "," if not loop.last }}
-        {%- endfor %}
+        became_lead_at,
+        became_mql_at,
+        became_sql_at,
+        became_opportunity_at,
+        became_customer_at
     from {{ ref('int_people_lifecycle_dated') }}
 ),
 
@@ -24,17 +32,19 @@ people as (
 
 performance as (
     select
-        {%- for stage in stages %}
-            new_{{ stage }}s{{ "," if not loop.last }}
-        {%- endfor %}
+        new_leads,
+        new_mqls,
+        new_sqls,
+        new_opportunities,
+        new_customers
     from {{ ref('fct_marketing_performance_monthly') }}
 ),
 
 roi as (
     select
-        {%- for stage in report_stages %}
-            new_{{ stage }}s{{ "," if not loop.last }}
-        {%- endfor %}
+        new_leads,
+        new_mqls,
+        new_sqls
     from {{ ref('rpt_marketing_roi') }}
 ),
 
@@ -51,19 +61,19 @@ people_totals as (
 ),
 
 mart_totals as (
-    {%- for stage in stages %}
+    {%- for stage, counted in stages.items() %}
         select
             'fct_marketing_performance_monthly' as mart,
             '{{ stage }}' as lifecycle_stage,
-            coalesce(sum(new_{{ stage }}s), 0) as counted
+            coalesce(sum(new_{{ counted }}), 0) as counted
         from performance
         union all
     {%- endfor %}
-    {%- for stage in report_stages %}
+    {%- for stage, counted in report_stages.items() %}
         select
             'rpt_marketing_roi' as mart,
             '{{ stage }}' as lifecycle_stage,
-            coalesce(sum(new_{{ stage }}s), 0) as counted
+            coalesce(sum(new_{{ counted }}), 0) as counted
         from roi
         {% if not loop.last %}union all{% endif %}
     {%- endfor %}
