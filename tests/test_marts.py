@@ -77,7 +77,9 @@ def test_the_roi_report_holds_one_model_and_adds_up(wh: BuiltWarehouse) -> None:
     """One model (the var's first present: markov until data_driven exists); its plain sums equal
     the ad spend, every pipeline and revenue conversion's amount and count."""
     models = wh.query("select distinct attribution_model from marts.rpt_marketing_roi")
-    present = {row[0] for row in wh.query("select distinct attribution_model from fct_attribution")}
+    present = {
+        row[0] for row in wh.query("select distinct attribution_model from marts.fct_attribution")
+    }
     expected = "data_driven" if "data_driven" in present else "markov"
     assert models == [(expected,)]
     roi = wh.query(
