@@ -8,7 +8,6 @@
 {%- set signal_types = [
     'web_visit',
     'form_submission',
-    'email_delivery',
     'email_open',
     'email_click',
     'webinar_attendance',
@@ -25,6 +24,7 @@
 {%- set cutoff_date = var('lead_scoring_cutoff_date') | string -%}
 {%- set horizon_days = var('lead_scoring_horizon_days') -%}
 {%- set interval_days = var('lead_scoring_snapshot_interval_days') -%}
+{%- set recent_days = var('lead_scoring_recent_days') -%}
 {%- if not (first_snapshot_date <= cutoff_date < var('as_of_date') | string) -%}
     {{ exceptions.raise_compiler_error(
         'lead_scoring_first_snapshot_date <= lead_scoring_cutoff_date < as_of_date does not hold'
@@ -57,6 +57,8 @@ lifecycles as (
     select
         person_id,
         became_lead_at,
+        became_mql_at,
+        became_sql_at,
         became_opportunity_at
     from {{ ref('int_people_lifecycle_dated') }}
 ),
@@ -344,6 +346,7 @@ snapshot_signals as (
             when signals.signal_type in ('web_visit', 'webinar_attendance', 'event_attendance', 'content_download')
                 then signals.channel
         end as visit_channel,
+        signals.occurred_at >= {{ dbt.dateadd('day', -1 * recent_days, 'population.snapshot_at') }} as is_recent,
         coalesce(engagement_points.points, 0) * power(
             0.5,
             {{ dbt.datediff('signals.occurred_at', 'population.snapshot_at', 'second') }}
@@ -366,6 +369,8 @@ signal_totals as (
             sum(case when signal_type = '{{ signal_type }}' then 1 else 0 end) as {{ signal_type }}_count,
             sum(case when signal_type = '{{ signal_type }}' then decayed_points else 0 end)
                 as {{ signal_type }}_points,
+            sum(case when signal_type = '{{ signal_type }}' and is_recent then 1 else 0 end)
+                as {{ signal_type }}_recent_count,
         {%- endfor %}
         {%- for channel in channels %}
             sum(case when visit_channel = '{{ channel }}' then 1 else 0 end)
@@ -411,6 +416,7 @@ final as (
         {%- for signal_type in signal_types %}
             coalesce(signal_totals.{{ signal_type }}_count, 0) as {{ signal_type }}_count,
             coalesce(signal_totals.{{ signal_type }}_points, 0) as {{ signal_type }}_points,
+            coalesce(signal_totals.{{ signal_type }}_recent_count, 0) as {{ signal_type }}_recent_count,
         {%- endfor %}
         {%- for channel in channels %}
             {%- set column = channel | lower | replace(' ', '_') ~ '_visit_count' %}
@@ -421,7 +427,20 @@ final as (
         {%- endfor %}
         coalesce(signal_totals.engagement_points, 0) as engagement_points,
         coalesce(signal_totals.signal_count, 0) as signal_count,
-        signal_totals.last_signal_at
+        -- The funnel stage the CRM had recorded before the snapshot, and since when.
+        coalesce(lifecycles.became_mql_at < population.snapshot_at, false) as has_reached_mql,
+        coalesce(lifecycles.became_sql_at < population.snapshot_at, false) as has_reached_sql,
+        case
+            when lifecycles.became_mql_at < population.snapshot_at
+                then {{ dbt.datediff('lifecycles.became_mql_at', 'population.snapshot_at', 'second') }} / 86400.0
+        end as days_since_mql,
+        case
+            when lifecycles.became_sql_at < population.snapshot_at
+                then {{ dbt.datediff('lifecycles.became_sql_at', 'population.snapshot_at', 'second') }} / 86400.0
+        end as days_since_sql,
+        signal_totals.last_signal_at,
+        {{ dbt.datediff('signal_totals.last_signal_at', 'population.snapshot_at', 'second') }} / 86400.0
+            as days_since_last_signal
     from population
     inner join people_fit
         on population.person_id = people_fit.person_id
@@ -429,6 +448,8 @@ final as (
         on
             population.person_id = signal_totals.person_id
             and population.snapshot_date = signal_totals.snapshot_date
+    left join lifecycles
+        on population.person_id = lifecycles.person_id
 )
 
 select * from final

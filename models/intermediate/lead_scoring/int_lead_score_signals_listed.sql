@@ -1,11 +1,12 @@
 {#- One row per engagement signal of a known person: a web visit (session), a form submission, a marketing
-    e-mail delivered (0 points by default: the denominator of the open rate), opened or clicked, a webinar or
+    e-mail opened or clicked, a webinar or
     event attended, or a content download (content syndication response).
     Visits, forms, clicks and campaign responses come from int_touchpoints_unioned (forms and clicks made inside
     a web session count as well as the session: they are actions of their own); opens are HubSpot e-mail
-    events matched to the person by e-mail, as the touchpoints match clicks. The signal names are the keys of
-    the seed `lead_scoring_engagement_points`; the channel is the touch's marketing channel (opens and deliveries:
-    `Email`) and the platform a paid touch's ad platform. -#}
+    events matched to the person by e-mail, as the touchpoints match clicks. E-mail deliveries are not
+    signals: a delivery is what marketing sent, not something the person did, so never a reason to call. The
+    signal names are the keys of the seed `lead_scoring_engagement_points`; the channel is the touch's marketing
+    channel (opens: `Email`) and the platform a paid touch's ad platform. -#}
 
 with
 
@@ -28,7 +29,7 @@ email_events as (
         recipient_email,
         occurred_at
     from {{ ref('stg_hubspot__email_events') }}
-    where event_type in ('open', 'delivered')
+    where event_type = 'open'
 ),
 
 people as (
@@ -64,7 +65,7 @@ email_signals as (
         {{ dbt.hash(dbt.concat(["'email|'", 'email_events.email_event_id'])) }} as signal_id,
         people.person_id,
         email_events.occurred_at,
-        case when email_events.event_type = 'open' then 'email_open' else 'email_delivery' end as signal_type,
+        'email_open' as signal_type,
         'Email' as channel,
         cast(null as {{ dbt.type_string() }}) as platform
     from email_events

@@ -11,20 +11,22 @@ logistic regression (scikit-learn, trained inside the build):
   hold-out included).
 
 Features (all from events strictly before the snapshot): log1p of every `*_count` column (signals
-by type, visits by channel and ad platform; totals of other counts left out), log1p of the
-account's employees, and one-hot fit attributes (seniority, company size band, industry, country,
-e-mail type; values seen fewer than MIN_CATEGORY_ROWS times in training pool as `(other)`),
-standardised on the training rows. No feature describes time itself (see the doc block
-`lead_scoring__predictive`). The rules-based scores (fit, engagement, lead score) also get a
-probability, by Platt scaling (a one-feature logistic regression) fitted on the same training rows,
-so their Brier scores and reliability are comparable with the model's.
+by type, ever and in the recent days, visits by channel and ad platform; totals of other counts
+left out), log1p of the account's employees, whether the CRM had the person as an MQL and as an
+SQL before the snapshot and log1p of the days since, and one-hot fit attributes (seniority,
+company size band, industry, country, e-mail type; values seen fewer than MIN_CATEGORY_ROWS times
+in the training pool as `(other)`), standardised on the training rows. No feature describes
+calendar time (see the doc block `lead_scoring__predictive`). The rules-based scores (fit,
+engagement, lead score) also get a probability, by Platt scaling (a one-feature logistic
+regression) fitted on the same training rows, so their Brier scores and reliability are comparable
+with the model's.
 
 Explanations: a feature's contribution is its coefficient times its standardised value (the
 contributions and the intercept add up to the log-odds); the one-hot columns of an attribute add up
 to one contribution. The three largest contributions are the top signals.
 
 Deterministic: no sampling, no clock; lbfgs on fixed data. The functions below are plain Python
-(numpy, pandas, scikit-learn) so tests/test_lead_scoring.py loads this file with importlib.
+(numpy, pandas, scikit-learn) so tests/models/test_lead_scoring.py loads this file with importlib.
 """
 
 from __future__ import annotations
@@ -35,7 +37,11 @@ import numpy as np
 import pandas as pd
 
 CATEGORICAL_FEATURES = ("seniority", "company_size_band", "industry", "country_code", "email_type")
-EXTRA_LOG_FEATURES = ("account_employees",)
+# log1p'd like the counts (missing = 0): the account's size, the days since the person became an
+# MQL and an SQL.
+EXTRA_LOG_FEATURES = ("account_employees", "days_since_mql", "days_since_sql")
+# 0/1: the funnel stage the CRM had recorded before the snapshot.
+STAGE_FEATURES = ("has_reached_mql", "has_reached_sql")
 # Counts that are sums of other counts (all signals; web visits = visits by channel; paid social =
 # Meta + LinkedIn): left out, so no two features explain the same touches.
 TOTAL_COUNTS = ("signal_count", "web_visit_count", "paid_social_visit_count")
@@ -46,11 +52,12 @@ RULE_SCORES = ("lead_score", "fit_score", "engagement_score")
 
 
 def numeric_feature_columns(columns: list[str]) -> list[str]:
-    """Return the numeric features: `*_count` columns but TOTAL_COUNTS, then EXTRA_LOG_FEATURES."""
+    """Return the numeric features present: `*_count` columns but TOTAL_COUNTS, then the rest."""
     counts = [
         column for column in columns if column.endswith("_count") and column not in TOTAL_COUNTS
     ]
-    return counts + [column for column in EXTRA_LOG_FEATURES if column in columns]
+    extra = [column for column in (*EXTRA_LOG_FEATURES, *STAGE_FEATURES) if column in columns]
+    return counts + extra
 
 
 def category_levels(train: pd.DataFrame, min_rows: int = MIN_CATEGORY_ROWS) -> dict:
@@ -69,15 +76,16 @@ def category_levels(train: pd.DataFrame, min_rows: int = MIN_CATEGORY_ROWS) -> d
 def design_matrix(frame: pd.DataFrame, numeric: list[str], levels: dict) -> tuple:
     """Build the raw feature matrix and the group (explanation name) of each of its columns.
 
-    Numeric features are log1p'd (negative values clipped to 0); each categorical feature becomes
-    one indicator per level plus one for `(other)`. Returns (matrix, column names, groups).
+    Numeric features are log1p'd (missing and negative values as 0), the 0/1 STAGE_FEATURES kept as
+    they are; each categorical feature becomes one indicator per level plus one for `(other)`.
+    Returns (matrix, column names, groups).
     """
     blocks = []
     names = []
     groups = []
     for column in numeric:
         values = frame[column].astype(float).fillna(0.0).clip(lower=0.0).to_numpy()
-        blocks.append(np.log1p(values))
+        blocks.append(values if column in STAGE_FEATURES else np.log1p(values))
         names.append(column)
         groups.append(column)
     for column in CATEGORICAL_FEATURES:
@@ -245,14 +253,6 @@ def score_all(features: pd.DataFrame) -> pd.DataFrame:
 
 
 def model(dbt, session):
-    """Read the snapshot features and the rules-based scores, train, score, return a DataFrame."""
+    """Read the model's inputs (one upstream SQL model), train, score, return a DataFrame."""
     dbt.config(materialized="table")
-    features = dbt.ref("int_lead_score_features_snapshotted").df()
-    rules = dbt.ref("int_lead_scores_calculated").df()
-    joined = features.merge(
-        rules[["person_id", "snapshot_date", *RULE_SCORES]],
-        on=["person_id", "snapshot_date"],
-        how="inner",
-        validate="one_to_one",
-    )
-    return score_all(joined)
+    return score_all(dbt.ref("int_lead_score_inputs_joined").df())

@@ -1,7 +1,7 @@
 {#- One row per conversion, touchpoint of its journey and attribution model: the touch's credit and the
-    amount it earns, with the touch's person, channel, campaign and ad platform. Rule-based models come from
-    int_touchpoints_attributed_heuristically, Markov, Shapley and the data-driven model from
-    int_touchpoints_attributed_algorithmically.
+    amount it earns, with when the conversion happened and the touch's person, channel, campaign and ad
+    platform. Rule-based models come from int_touchpoints_attributed_heuristically, Markov, Shapley and
+    the data-driven model from int_touchpoints_attributed_algorithmically.
     Amounts are split to the cent: each touch gets its credit times the conversion's amount rounded down to
     the cent, and the cents left over go one each to the touches whose exact share lost the most (largest
     remainder; ties to the earlier touch), so a conversion's attributed amounts add up to its amount
@@ -37,6 +37,7 @@ journeys as (
     select
         conversion_id,
         touchpoint_id,
+        converted_at,
         person_id,
         touched_at,
         touch_number,
@@ -60,6 +61,7 @@ joined as (
         credits.conversion_type,
         credits.opportunity_id,
         credits.touchpoint_id,
+        journeys.converted_at,
         journeys.person_id,
         journeys.touched_at,
         journeys.touch_number,
@@ -114,6 +116,8 @@ final as (
         cast(conversion_id as {{ dbt.type_string() }}) as conversion_id,
         cast(conversion_type as {{ dbt.type_string() }}) as conversion_type,
         cast(opportunity_id as {{ dbt.type_string() }}) as opportunity_id,
+        cast(converted_at as {{ dbt.type_timestamp() }}) as converted_at,
+        cast(converted_at as date) as conversion_date,
         cast(touchpoint_id as {{ dbt.type_string() }}) as touchpoint_id,
         cast(person_id as {{ dbt.type_string() }}) as person_id,
         cast(touched_at as {{ dbt.type_timestamp() }}) as touched_at,

@@ -167,6 +167,24 @@ campaigns as (
     select * from crm_campaigns
 ),
 
+-- Campaign names repeat across platforms (the same launch on Google, Meta and LinkedIn): the display name
+-- leads with the platform, so a report grouped by it never merges two platforms' campaigns.
+campaigns_named as (
+    select
+        campaigns.*,
+        {{ dbt.concat([
+            "case campaigns.platform"
+            ~ " when 'google_ads' then 'Google Ads'"
+            ~ " when 'facebook_ads' then 'Meta Ads'"
+            ~ " when 'linkedin_ads' then 'LinkedIn Ads'"
+            ~ " when 'salesforce' then 'Salesforce'"
+            ~ " else coalesce(campaigns.platform, 'Unknown') end",
+            "': '",
+            "coalesce(campaigns.campaign_name, campaigns.campaign_id, campaigns.campaign_key)",
+        ]) }} as campaign_display_name
+    from campaigns
+),
+
 final as (
     select
         cast(campaign_key as {{ dbt.type_string() }}) as campaign_key,
@@ -174,6 +192,7 @@ final as (
         cast(ad_account_id as {{ dbt.type_string() }}) as ad_account_id,
         cast(campaign_id as {{ dbt.type_string() }}) as campaign_id,
         cast(campaign_name as {{ dbt.type_string() }}) as campaign_name,
+        cast(campaign_display_name as {{ dbt.type_string() }}) as campaign_display_name,
         cast(campaign_type as {{ dbt.type_string() }}) as campaign_type,
         cast(campaign_status as {{ dbt.type_string() }}) as campaign_status,
         cast(utm_campaign as {{ dbt.type_string() }}) as utm_campaign,
@@ -183,7 +202,7 @@ final as (
         cast(first_report_date as date) as first_report_date,
         cast(last_report_date as date) as last_report_date,
         cast(is_deleted as {{ dbt.type_boolean() }}) as is_deleted
-    from campaigns
+    from campaigns_named
 )
 
 select * from final

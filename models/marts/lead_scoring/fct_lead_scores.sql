@@ -1,7 +1,8 @@
 {#- One row per person known by var('as_of_date') (not deleted): their rules-based scores (fit, engagement,
     combined lead score, grade, priority tier), their predictive probability of becoming an opportunity within
     var('lead_scoring_horizon_days') days (open leads only, from the `production` model), and the top three
-    contributing signals of each. See the doc blocks `lead_scoring__rules` and `lead_scoring__predictive`. -#}
+    contributing signals of each. Sales sort by `call_priority_rank` (1 = call first): open leads by the
+    predictive probability. See the doc blocks `lead_scoring__rules` and `lead_scoring__predictive`. -#}
 
 {%- set fit_attributes = {
     'industry': 'lower(features.industry)',
@@ -13,7 +14,6 @@
 {%- set signal_types = [
     'web_visit',
     'form_submission',
-    'email_delivery',
     'email_open',
     'email_click',
     'webinar_attendance',
@@ -129,6 +129,26 @@ top_rule_signals as (
     group by person_id
 ),
 
+-- The order sales should work the list in: open leads by the predictive probability (the score measured
+-- best on the hold-out, rpt_lead_score_evaluation), ties by the lead score, then by person.
+call_order as (
+    select
+        features.person_id,
+        row_number() over (
+            order by predictions.predictive_probability desc, rules.lead_score desc, features.person_id asc
+        ) as call_priority_rank
+    from features
+    inner join rules
+        on
+            features.person_id = rules.person_id
+            and features.snapshot_date = rules.snapshot_date
+    inner join predictions
+        on
+            features.person_id = predictions.person_id
+            and features.snapshot_date = predictions.snapshot_date
+    where features.is_open_lead
+),
+
 final as (
     select
         cast(features.person_id as {{ dbt.type_string() }}) as person_id,
@@ -154,6 +174,7 @@ final as (
         {%- endfor %}
         cast(predictions.predictive_probability as double precision) as predictive_probability,
         cast(predictions.lead_score_probability as double precision) as lead_score_probability,
+        cast(call_order.call_priority_rank as {{ dbt.type_int() }}) as call_priority_rank,
         {%- for rank in range(1, 4) %}
             cast(predictions.top_predictive_signal_{{ rank }} as {{ dbt.type_string() }})
                 as top_predictive_signal_{{ rank }},
@@ -174,6 +195,8 @@ final as (
         on features.person_id = lifecycles.person_id
     left join top_rule_signals
         on features.person_id = top_rule_signals.person_id
+    left join call_order
+        on features.person_id = call_order.person_id
 )
 
 select * from final

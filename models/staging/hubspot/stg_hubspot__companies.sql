@@ -31,7 +31,7 @@ final as (
         nullif(trim(name), '') as company_name,
         {{ normalize_company_name('name') }} as normalized_company_name,
         {{ domain_from_url('domain') }} as domain,  -- noqa: RF04
-        nullif(trim(industry), '') as industry,
+        {{ industry('industry') }} as industry,
         {{ dbt.safe_cast("nullif(trim(numberofemployees), '')", dbt.type_int()) }} as employee_count,
         {{ dbt.safe_cast("nullif(trim(annualrevenue), '')", 'decimal(18, 2)') }} as annual_revenue,
         '{{ var("hubspot_portal_currency") }}' as annual_revenue_currency,

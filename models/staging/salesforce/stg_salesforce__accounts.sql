@@ -27,7 +27,7 @@ final as (
         {{ normalize_company_name('name') }} as normalized_company_name,
         website,
         {{ domain_from_url('website') }} as domain,  -- noqa: RF04
-        industry,
+        {{ industry('industry') }} as industry,
         cast(number_of_employees as {{ dbt.type_int() }}) as employee_count,
         cast(annual_revenue as decimal(18, 2)) as annual_revenue,
         -- The org is single-currency (no CurrencyIsoCode field): every amount is in its corporate currency.
