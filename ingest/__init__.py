@@ -14,8 +14,6 @@ import importlib
 from collections.abc import Callable
 from typing import Any
 
-from ingest._transport import AuthenticationError, QuotaExceededError, SourceError
-
 __all__ = [
     "SYSTEMS",
     "AuthenticationError",
@@ -26,6 +24,16 @@ __all__ = [
 
 SYSTEMS = ("facebook_ads", "google_ads", "hubspot", "linkedin_ads", "salesforce")
 """Every system with a dlt source, by the name of its package and its `raw_<system>` dataset."""
+
+
+_ERRORS = ("AuthenticationError", "QuotaExceededError", "SourceError")
+
+
+def __getattr__(name: str) -> Any:
+    """Export the transport's errors lazily: naming the sources imports neither dlt nor requests."""
+    if name in _ERRORS:
+        return getattr(importlib.import_module("ingest._transport"), name)
+    raise AttributeError(f"module 'ingest' has no attribute {name!r}")
 
 
 def source_factory(system: str) -> Callable[..., Any]:
