@@ -42,9 +42,12 @@ class AdsRenderer:
                 theme = AD_THEMES[c % len(AD_THEMES)]
                 region = {"USD": "na", "EUR": "emea", "GBP": "uk"}[account[2]]
                 slug = f"{code}_{theme}_{region}_{c + 1:03d}"
-                # Low-discrepancy starts and lengths: total active days grow with the count.
-                first_day = int(((c + 1) * 0.6180339887) % 1 * (days - 45))
-                length = 45 + int(((c + 1) * 0.4142135624) % 1 * 355)
+                # One campaign in ten (the first is brand) is always on, as a real account's
+                # are; the others are flights with low-discrepancy starts and lengths, so total
+                # active days grow with the count and every day has an ad to click at any scale.
+                always_on = c % 10 == 0
+                first_day = 0 if always_on else int(((c + 1) * 0.6180339887) % 1 * (days - 45))
+                length = days if always_on else 45 + int(((c + 1) * 0.4142135624) % 1 * 355)
                 last_day = min(days - 1, first_day + length)
                 campaign_id = str(base_id + 1000 * (c + 1))
                 campaigns.append(
