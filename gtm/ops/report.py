@@ -85,7 +85,7 @@ class WorldInfo:
 
     def to_json(self) -> dict[str, Any]:
         """Return the world as stored in the report."""
-        keys = ("seed", "scale", "as_of", "rows_total", "tables")
+        keys = ("generator_version", "seed", "scale", "as_of", "rows_total", "tables")
         return {"path": self.path, "generated": self.generated} | {
             key: self.manifest.get(key) for key in keys
         }

@@ -209,6 +209,9 @@ def execute_run(
                     str(loaded_world.path), loaded_world.generated, loaded_world.manifest
                 )
             past = history.read_history(warehouse)
+            if loaded_world is not None and world.loaded_another_world(past, loaded_world.manifest):
+                say("The warehouse holds another demo world's raw data: loading this one afresh.")
+                _drop_raw(warehouse)
             if options.due:
                 names = _due(report, names, past, settings, started_at)
                 if not names:
@@ -229,6 +232,20 @@ def execute_run(
         raise RunInterrupted(report) from None
     _finish(root, warehouse, report, settings, say)
     return report, loaded_world
+
+
+def _drop_raw(warehouse: Path) -> None:
+    """Drop every source's raw schema and dlt working folder, so the next load starts afresh."""
+    import shutil
+
+    import duckdb
+
+    from ingest.pipelines import dataset_name, pipelines_dir
+
+    with duckdb.connect(str(warehouse)) as con:
+        for name in sorted(sources.SOURCES):
+            con.execute(f"drop schema if exists {dataset_name(name)} cascade")
+    shutil.rmtree(pipelines_dir(warehouse), ignore_errors=True)
 
 
 def _due(
