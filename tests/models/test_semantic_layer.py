@@ -185,3 +185,17 @@ def test_a_manifest_without_saved_queries_publishes_no_metrics(tmp_path):
     assert semantic.compile_saved_queries(manifest, "warehouse") == []
     with pytest.raises(semantic.SemanticLayerError, match="no semantic manifest at"):
         semantic.compile_saved_queries(tmp_path / "missing.json", "warehouse")
+
+
+def test_superset_reads_a_metric_through_duckdb_engine(published):
+    """The README's Superset path: URI `duckdb:///<file>`, read-only, as Superset connects."""
+    from sqlalchemy import create_engine, text
+
+    built, target, _done = published
+    engine = create_engine(f"duckdb:///{target}", connect_args={"read_only": True})
+    try:
+        with engine.connect() as con:
+            spend = con.execute(text("select sum(spend) from metrics.marketing_monthly")).scalar()
+    finally:
+        engine.dispose()
+    assert spend == built.scalar("select sum(spend) from marts.fct_marketing_performance_monthly")
