@@ -82,3 +82,37 @@ def test_dlt_schema_hint_warnings_go_to_the_file_only(tmp_path):
     assert hint in written
     assert "the API answered 429; retrying in 2 s" in written
     assert "after the run" not in written
+
+
+def test_the_summary_names_warning_tests_and_caps_long_lists(capsys):
+    from datetime import UTC, datetime
+
+    from gtm import console
+    from gtm.ops.dbt import DbtSummary
+    from gtm.ops.report import RunReport
+
+    warned = {
+        "unique_id": "test.gtm_warehouse.assert_spend_is_recent.1a2b",
+        "status": "warn",
+        "message": "Got 3 results, configured to warn if != 0",
+        "failures": 3,
+    }
+    change = {"kind": "new_table", "schema": "raw_hubspot", "table": "t"}
+    report = RunReport(
+        run_id="r1",
+        started_at=datetime(2026, 7, 1, tzinfo=UTC),
+        mode="demo",
+        warehouse="warehouse.duckdb",
+        status="success",
+        dbt=DbtSummary(True, {"test": {"pass": 5, "warn": 1}}, 1.0, [], [warned]),
+        schema_changes=[change | {"table": f"t{n}"} for n in range(25)],
+    )
+    console.print_run(report, None)
+    lines = capsys.readouterr().out.splitlines()
+    assert "dbt: test: 5 pass, 1 warn" in lines
+    assert "WARN assert_spend_is_recent: Got 3 results, configured to warn if != 0" in lines
+    assert [line for line in lines if line.startswith("Schema change")] == [
+        *(f"Schema change: new table raw_hubspot.t{n}" for n in range(10)),
+        "Schema change: ... and 15 more (see the report file)",
+    ]
+    assert len(lines) < 30
