@@ -48,7 +48,7 @@ run: env ## Ingest every source, build, test, publish marts.duckdb for BI, repor
 test: lint ## Lint, then run the Python tests
 	$(BIN)/pytest
 
-lint: env ## ruff, sqlfluff, portable-SQL check, dbt parse
+lint: env ## ruff, sqlfluff, portable-SQL check, dbt parse, MetricFlow config validation
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	@if find models -name '*.sql' | grep -q .; then \
@@ -59,6 +59,9 @@ lint: env ## ruff, sqlfluff, portable-SQL check, dbt parse
 	$(BIN)/python scripts/check_portable_sql.py models
 	$(DBT) --quiet parse $(DBT_LINT_FLAGS)
 	@echo "dbt parse: project is valid"
+	@# The semantic layer (models/semantic/): parse and semantic validations of the semantic_manifest.json that
+	@# dbt parse just wrote; --skip-dw because the lint target is an empty in-memory database.
+	DBT_TARGET=lint DBT_PROFILES_DIR=. $(BIN)/mf validate-configs --skip-dw --show-all
 
 format: env ## Format Python and fix what sqlfluff can
 	$(BIN)/ruff format .

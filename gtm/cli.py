@@ -328,6 +328,14 @@ def run_command(
         ),
     ] = False,
     select: SelectOption = None,
+    verbose: Annotated[
+        bool,
+        typer.Option(
+            "--verbose",
+            "-v",
+            help="Stream dbt's per-node log and every load line instead of progress bars.",
+        ),
+    ] = False,
 ) -> None:
     """Ingest every source, build, test, publish the marts for BI, report and alert.
 
@@ -335,8 +343,10 @@ def run_command(
     APIs with --live. One run at a time per warehouse: a second one refuses at once (exit status
     75). The report is printed, written to gtm_run_report.json in the warehouse's dbt target
     folder and appended to ops.run_history. Ctrl-C exits 130 and records the run as interrupted.
+    Progress bars and a short summary by default; the full logs are in the logs folder the summary
+    names (dbt.log, gtm_run.log).
     """
-    from gtm.ops import run
+    from gtm.ops import dbt, run
 
     root = project.find_repo_root()
     with _guard():
@@ -348,12 +358,18 @@ def run_command(
             seed=seed,
             due=due,
             select=tuple(select or ()),
+            verbose=verbose,
         )
         with _warehouse_lock(root, "gtm run") as warehouse:
             report, loaded = run.execute_run(
                 root, warehouse, options, say=console.say, progress=console.progress_bars
             )
-    console.print_run(report, loaded.manifest if loaded is not None and loaded.generated else None)
+    console.print_run(
+        report,
+        loaded.manifest if loaded is not None and loaded.generated else None,
+        verbose=verbose,
+        logs=dbt.logs_dir(root, warehouse),
+    )
     if report.status != "skipped":
         console.say(f"Report: {project.display_path(project.report_path(root, warehouse))}")
     if report.status == "failed":

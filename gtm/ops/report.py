@@ -149,6 +149,10 @@ class RunReport:
     """What the build did, when it ran."""
     publish: PublishOutcome | None = None
     alert: AlertOutcome | None = None
+    summary: dict[str, Any] | None = None
+    """The daily summary this run sent (gtm.ops.summary), or None when none was due."""
+    schema_change_email: str | None = None
+    """`sent`, or why not, when this run's schema changes were routed to e-mail."""
 
     def dbt_failures(self) -> list[dict[str, Any]]:
         """Return the failing dbt nodes (none when the build did not run)."""
@@ -178,4 +182,8 @@ class RunReport:
             out["finished_at"] = self.finished_at.isoformat()
         if self.alert is not None:
             out["alert"] = self.alert.to_json()
+        if self.summary is not None:
+            out["summary"] = self.summary
+        if self.schema_change_email is not None:
+            out["schema_change_email"] = self.schema_change_email
         return out
