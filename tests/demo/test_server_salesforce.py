@@ -15,7 +15,7 @@ import requests
 from gtm_demo.servers import salesforce
 from gtm_demo.serving import Fault
 
-API = "/services/data/v62.0"
+API = "/services/data/v68.0"
 END = datetime(2026, 6, 30, tzinfo=UTC)
 SESSION_ERROR = [{"message": "Session expired or invalid", "errorCode": "INVALID_SESSION_ID"}]
 LEAD_FIELDS = [
