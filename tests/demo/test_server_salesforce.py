@@ -327,7 +327,7 @@ def test_bulk_query_job_end_to_end_equals_rest(server, session, world_small) -> 
         "object": "Lead",
         "state": "UploadComplete",
         "contentType": "CSV",
-        "apiVersion": 62.0,
+        "apiVersion": 68.0,
     }
     assert (job["lineEnding"], job["columnDelimiter"]) == ("LF", "COMMA")
     results = f"{server.url}{API}/jobs/query/{job['id']}/results"
