@@ -32,8 +32,15 @@ Timestamps read like `2025-08-26T17:00:00-0700`: in the ad account's time zone, 
 them. Auth is an `access_token` parameter (query or form body) or `Authorization: Bearer`/`OAuth`;
 a bad one is error 190. Every account call counts against a per-account rolling limit
 (`rate_limit` for management calls, `insights_rate_limit` for insights) that drives the
-`X-Business-Use-Case-Usage`, `X-Ad-Account-Usage` and `X-FB-Ads-Insights-Throttle` headers and,
-once spent, HTTP 400 with error 17 (subcode 2446079) or 80000 for insights.
+`X-Business-Use-Case-Usage` (per business object: `type`, `call_count`, `total_cputime`,
+`total_time`, `estimated_time_to_regain_access` in minutes, `ads_api_access_tier`),
+`X-Ad-Account-Usage` (`acc_id_util_pct`, `reset_time_duration` in seconds) and
+`X-FB-Ads-Insights-Throttle` headers (app-level calls get `X-App-Usage`) and, once spent, HTTP 400
+with error 17 "User request limit reached" (subcode 2446079), or 80000 for insights, with
+`is_transient: true`, as documented in
+https://developers.facebook.com/docs/marketing-api/overview/rate-limiting and
+https://developers.facebook.com/docs/graph-api/overview/rate-limiting (Meta throttles with 400,
+not 429, and sends no `Retry-After`).
 
 Faults: the generic kinds of `gtm_demo.serving`, plus `expired_token` (error 190, subcode 463),
 `repeat_record` (the next page starts with the last record of the page before it), `throttle`
