@@ -166,7 +166,7 @@ def _object_resource(
 
 @dlt.source(name=NAME, max_table_nesting=0)
 def salesforce_source(
-    base_url: str = dlt.config.value,
+    base_url: str | None = None,
     client_id: str | None = None,
     client_secret: str | None = None,
     refresh_token: str | None = None,
@@ -198,12 +198,17 @@ def salesforce_source(
             f"{NAME}: no credentials: set client_id and client_secret (optionally with "
             "refresh_token), or access_token with instance_url"
         )
-    token_url = token_url or base_url.rstrip("/") + TOKEN_PATH
+    if not (base_url or instance_url):
+        raise SourceError(
+            f"{NAME}: set base_url (the login or My Domain URL) or instance_url (with access_token)"
+        )
+    if not token_url and base_url:
+        token_url = base_url.rstrip("/") + TOKEN_PATH
     auth = OAuth(NAME, token_url, form, token=access_token or None)
     if not access_token:
         # The token's answer names the org's instance, which serves the API.
         instance_url = instance_url or auth.fetch().get("instance_url")
-    instance_url = instance_url or base_url
+    instance_url = instance_url or base_url or ""
     api = SalesforceApi(Transport(NAME, instance_url, auth=auth, classify=classify), api_version)
     start = datetime.fromisoformat(start_date.replace("Z", "+00:00")).astimezone(UTC)
     for sobject in objects:

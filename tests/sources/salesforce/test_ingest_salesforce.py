@@ -220,9 +220,9 @@ def test_a_ready_access_token_and_instance_url_load_without_client_credentials(
     db = tmp_path / "session.duckdb"
     options = {"client_id": None, "client_secret": None}
     ready = {"access_token": session["access_token"], "instance_url": session["instance_url"]}
-    # base_url is not the instance: the source must call the instance_url it was given.
+    # No base_url: the source calls the instance_url the session was issued for.
     objects = ("Account", "Opportunity", "Lead")  # REST and Bulk paths, kept small
-    options |= {"objects": objects, "base_url": "https://login.invalid"}
+    options |= {"objects": objects, "base_url": None}  # the session names its instance
     load("salesforce", source(server, **options, **ready), db)
     want = raw_tables(full_load, DATASET)
     got = raw_tables(db, DATASET)
