@@ -191,3 +191,7 @@ MQL_INTERCEPT = -1.7
 
 # Share of those MQLs that sales accepts (SQL) without an opportunity following.
 MQL_TO_SQL = 0.22
+
+
+FACEBOOK_LEAD_VALUE_CENTS = 4_500
+"""What a Meta pixel values each lead at (`action_values`), in cents of the account currency."""

@@ -12,6 +12,7 @@ from gtm_demo.world.model import (
     AD_LANDING,
     AD_THEMES,
     DAY,
+    FACEBOOK_LEAD_VALUE_CENTS,
     HOUR,
     PLATFORM_ANONYMOUS_CLICKS,
     PLATFORM_CPC,
@@ -460,6 +461,14 @@ class AdsRenderer:
             view = conversions // 4
             cols["leads_7d_click"] += (conversions - view).tolist()
             cols["leads_1d_view"] += view.tolist()
+            # The other actions Meta reports per ad-day, derived without new random draws (so
+            # every other table stays as it was): most clicks are link clicks, three in four of
+            # those load the landing page, and about one impression in nine is a 3-second view.
+            link_clicks = clicks - clicks // 6
+            cols["link_clicks"] += link_clicks.tolist()
+            cols["landing_page_views"] += (link_clicks - link_clicks // 4).tolist()
+            cols["video_views"] += (impressions // 9).tolist()
+            cols["lead_value"] += (conversions * FACEBOOK_LEAD_VALUE_CENTS).tolist()
         else:
             usd_rate = {"USD": 1.0, "EUR": 1.08, "GBP": 1.27}[account[2]]
             cols["account_id"] += [account[0]] * n
