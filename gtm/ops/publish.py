@@ -20,6 +20,7 @@ from typing import Any
 import duckdb
 
 from gtm import project
+from gtm.ops.health import RunHealth, write_health
 from gtm.ops.report import PublishOutcome
 
 MARTS_SCHEMA = "marts"
@@ -82,8 +83,13 @@ def _fsync(path: Path) -> None:
         os.close(fd)
 
 
-def publish_marts(duckdb_path: Path, target: Path, run_id: str) -> Published:
-    """Copy the warehouse's marts into a new file and move it atomically onto `target`."""
+def publish_marts(
+    duckdb_path: Path, target: Path, run_id: str, health: RunHealth | None = None
+) -> Published:
+    """Copy the warehouse's marts into a new file and move it atomically onto `target`.
+
+    With `health`, the run's health (history, tests, quarantine) goes into schema `ops` too.
+    """
     if target.resolve() == duckdb_path.resolve():
         raise ValueError(f"the publish path {target} is the warehouse itself; choose another file")
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -91,14 +97,16 @@ def publish_marts(duckdb_path: Path, target: Path, run_id: str) -> Published:
         leftover.unlink()  # a killed publish; the caller holds the run lock, so nobody writes it
     staging = staging_path(target, run_id)
     try:
-        return _publish(duckdb_path, target, staging, run_id)
+        return _publish(duckdb_path, target, staging, run_id, health)
     except BaseException:
         for partial in _leftovers(target):  # a failed publish cleans up after itself
             partial.unlink(missing_ok=True)
         raise
 
 
-def _publish(duckdb_path: Path, target: Path, staging: Path, run_id: str) -> Published:
+def _publish(
+    duckdb_path: Path, target: Path, staging: Path, run_id: str, health: RunHealth | None
+) -> Published:
     published_at = datetime.now(UTC).isoformat(timespec="seconds")
     tables: dict[str, int] = {}
     with duckdb.connect() as con:
@@ -130,6 +138,8 @@ def _publish(duckdb_path: Path, target: Path, staging: Path, run_id: str) -> Pub
             "? as source_warehouse",
             [run_id, published_at, str(duckdb_path)],
         )
+        if health is not None:
+            write_health(con, "warehouse", "publish", health)
         con.execute("detach publish")
     _fsync(staging)
     os.replace(staging, target)
@@ -152,7 +162,7 @@ def read_published(target: Path) -> dict[str, Any] | None:
 
 
 def publish_if_tested(
-    warehouse: Path, target: Path, run_id: str, build: Any
+    warehouse: Path, target: Path, run_id: str, build: Any, health: RunHealth | None = None
 ) -> tuple[PublishOutcome, Exception | None]:
     """Publish the marts when `build` (a `DbtSummary`, or None) passed every test.
 
@@ -166,7 +176,7 @@ def publish_if_tested(
         outcome.kept = read_published(target)
         return outcome, None
     try:
-        done = publish_marts(warehouse, target, run_id)
+        done = publish_marts(warehouse, target, run_id, health)
     except (duckdb.Error, OSError, ValueError) as exc:
         outcome.reason = "publishing failed"
         outcome.kept = read_published(target)

@@ -148,6 +148,8 @@ class RunReport:
     dbt: DbtSummary | None = None
     """What the build did, when it ran."""
     publish: PublishOutcome | None = None
+    dashboard: str | None = None
+    """The dashboard built from the publish (its path), when one was built."""
     alert: AlertOutcome | None = None
 
     def dbt_failures(self) -> list[dict[str, Any]]:
@@ -173,6 +175,8 @@ class RunReport:
             out["dbt"] = self.dbt.to_json()
         if self.publish is not None:
             out["publish"] = self.publish.to_json()
+        if self.dashboard is not None:
+            out["dashboard"] = self.dashboard
         out["status"] = self.status
         if self.finished_at is not None:
             out["finished_at"] = self.finished_at.isoformat()

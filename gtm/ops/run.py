@@ -22,6 +22,7 @@ from typing import Any
 from gtm import project, sources
 from gtm.errors import GtmError
 from gtm.ops import alerts, anomalies, dbt, history, publish, schedule, world
+from gtm.ops.health import RunHealth
 from gtm.ops.report import RunError, RunReport, SourceResult, Stage, WorldInfo
 from gtm.ops.settings import RunSettings, load_settings
 from gtm.ops.world import ProgressBars, Say, WorldResult
@@ -283,11 +284,29 @@ def _build_and_publish(
         report.stages.append(Stage("build", report.dbt.seconds))
     target = publish.publish_path(warehouse, settings.publish_path, root)
     started = time.perf_counter()
-    report.publish, error = publish.publish_if_tested(warehouse, target, report.run_id, report.dbt)
+    health = RunHealth(report.to_json(), project.target_dir(root, warehouse) / "run_results.json")
+    report.publish, error = publish.publish_if_tested(
+        warehouse, target, report.run_id, report.dbt, health
+    )
     if error is not None:
         report.errors.append(RunError("publish", one_line(error)))
     elif report.publish.published:
         report.stages.append(Stage("publish", time.perf_counter() - started))
+        _dashboard_stage(root, warehouse, report, target)
+
+
+def _dashboard_stage(root: Path, warehouse: Path, report: RunReport, published: Path) -> None:
+    """Build the dashboard from what was just published; its path goes into the report."""
+    from gtm.dashboard import build_dashboard, dashboard_path
+
+    started = time.perf_counter()
+    try:
+        built = build_dashboard(published, dashboard_path(root, warehouse))
+    except (GtmError, OSError, ValueError, ImportError) as exc:
+        report.errors.append(RunError("dashboard", one_line(exc)))
+        return
+    report.dashboard = str(built.path)
+    report.stages.append(Stage("dashboard", time.perf_counter() - started))
 
 
 def _finish(
