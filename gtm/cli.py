@@ -356,8 +356,10 @@ def run_command(
     console.print_run(report, loaded.manifest if loaded is not None and loaded.generated else None)
     if report.status != "skipped":
         console.say(f"Report: {project.display_path(project.report_path(root, warehouse))}")
-    if report.dashboard is not None:
-        console.say(f"Dashboard: {project.display_path(Path(report.dashboard))}")
+    if report.dashboard is not None and report.dashboard["built"]:
+        console.say(f"Dashboard: {project.display_path(Path(report.dashboard['path']))}")
+    elif report.dashboard is not None:
+        console.say(f"Dashboard not built: {report.dashboard['error']}")
     if report.status == "failed":
         failing = len(report.dbt_failures())
         what = [f"{len(report.errors)} error(s)"] if report.errors else []

@@ -295,6 +295,7 @@ def data_health(published: Published) -> Page:
         ],
         published.tests_not_passing().dicts(),
         wide=False,
+        empty="Every test passed",
     )
     anomaly_table = Table(
         "anomalies",
@@ -310,6 +311,7 @@ def data_health(published: Published) -> Page:
         ],
         anomalies.dicts(),
         wide=False,
+        empty="No row-count anomaly in the recorded runs",
     )
     return Page(
         "data-health",

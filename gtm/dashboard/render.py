@@ -58,6 +58,8 @@ class Table:
     rows: Sequence[dict[str, Any]]
     wide: bool = True
     note: str = ""
+    empty: str = NO_DATA
+    """What the table says when it has no rows."""
 
 
 @dataclass(frozen=True)
@@ -116,7 +118,7 @@ def _table(table: Table) -> str:
     head = f'<h3>{_e(table.title)}</h3><p class="sub">{_e(table.subtitle)}</p>'
     css = "card wide" if table.wide else "card"
     if not table.rows:
-        empty = f'<div class="no-data" id="{_e(table.table_id)}">{NO_DATA}</div>'
+        empty = f'<div class="no-data" id="{_e(table.table_id)}">{_e(table.empty)}</div>'
         return f'<div class="{css}">{head}{empty}</div>'
     heads = "".join(
         f'<th class="{"num" if c.numeric else ""}" data-numeric="{int(c.numeric)}" '

@@ -148,8 +148,8 @@ class RunReport:
     dbt: DbtSummary | None = None
     """What the build did, when it ran."""
     publish: PublishOutcome | None = None
-    dashboard: str | None = None
-    """The dashboard built from the publish (its path), when one was built."""
+    dashboard: dict[str, Any] | None = None
+    """After a publish: the dashboard's `path`, whether it was `built`, and the `error` if not."""
     alert: AlertOutcome | None = None
 
     def dbt_failures(self) -> list[dict[str, Any]]:
