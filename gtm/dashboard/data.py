@@ -261,6 +261,16 @@ class Published:
         row["cac"] = spend / float(row["customers"]) if row["customers"] else None
         return row
 
+    def spend_by_platform_month(self) -> Rows:
+        """Per month and ad platform: spend in the reporting currency."""
+        return self.rows(
+            """
+            select cast(date_trunc('month', report_date) as date) as month_start_date, platform,
+                sum(spend_reporting) as spend
+            from fct_ad_performance_daily group by all order by month_start_date, platform
+            """
+        )
+
     # ----------------------------------------------------------------------------------------------
     # attribution
 
@@ -334,8 +344,10 @@ class Published:
                 dim_campaigns.platform, per_campaign.channel, per_campaign.spend,
                 per_campaign.leads, per_campaign.opportunities, per_campaign.pipeline,
                 per_campaign.customers, per_campaign.won_revenue,
-                per_campaign.spend / nullif(per_campaign.leads, 0) as cpl,
-                per_campaign.spend / nullif(per_campaign.customers, 0) as cac,
+                case when per_campaign.spend > 0
+                    then per_campaign.spend / nullif(per_campaign.leads, 0) end as cpl,
+                case when per_campaign.spend > 0 and per_campaign.customers >= 1
+                    then per_campaign.spend / per_campaign.customers end as cac,
                 per_campaign.won_revenue / nullif(per_campaign.spend, 0) as roas
             from per_campaign
             left join dim_campaigns on per_campaign.campaign_key = dim_campaigns.campaign_key
@@ -359,8 +371,8 @@ class Published:
             """
         )
 
-    def cohorts(self) -> Rows:
-        """Per quarter people became leads: how many reached each stage, and median days between."""
+    def cohorts(self, min_leads: int = 20) -> Rows:
+        """Per quarter people became leads (at least `min_leads`): stages reached, days between."""
         return self.rows(
             """
             with people as (
@@ -380,8 +392,9 @@ class Published:
                     as days_sql_to_opportunity,
                 quantile_cont(date_diff('day', became_opportunity_at, became_customer_at), 0.5)
                     as days_opportunity_to_customer
-            from people group by cohort order by cohort
-            """
+            from people group by cohort having count(*) >= ? order by cohort
+            """,
+            [min_leads],
         )
 
     def sales_cycle_by_channel(self) -> Rows:
@@ -489,11 +502,11 @@ class Published:
         )
 
     def run_history(self) -> Rows:
-        """Every recorded run, oldest first."""
+        """Return the 20 latest recorded runs, newest first."""
         return self.rows(
             f"""
             select run_id, started_at, status, rows_loaded, tests_failed, published, seconds
-            from {OPS_SCHEMA}.run_history order by started_at
+            from {OPS_SCHEMA}.run_history order by started_at desc limit 20
             """
         )
 
@@ -515,7 +528,10 @@ class Published:
                 union all
                 select 'hubspot', cast(max(became_lead_at) as date) from dim_people
             )
-            select loads.source, loads.last_loaded, loads.rows_in_raw, newest.newest_record
+            select loads.source, loads.last_loaded, loads.rows_in_raw, newest.newest_record,
+                date_diff('day', newest.newest_record, (
+                    select max(as_of_date) from fct_lead_scores
+                )) as days_behind
             from loads left join newest on loads.source = newest.source
             order by loads.source
             """

@@ -28,6 +28,16 @@ BAD = "#d64545"
 WARN = "#e9b949"
 GOOD = "#2a9d8f"
 SERIES = ["#0b6bcb", "#2a9d8f", "#f4a259", "#8e6c8a", "#d64545", "#5c7cfa", "#9aa5b1"]
+MODEL_COLORS = [
+    "#c6dbef",
+    "#fdd0a2",
+    "#c7e9c0",
+    "#dadaeb",
+    "#fcbba1",
+    "#d9d9d9",
+    "#f2e6a7",
+    "#a6cee3",
+]
 MODEL_GREYS = [
     "#cbd2d9",
     "#bcccdc",
@@ -85,37 +95,61 @@ def _span(rows: Rows, column: str) -> str:
 # overview
 
 
-def spend_and_returns(monthly: Rows, currency: str) -> Chart:
-    """Monthly spend (bars) against pipeline and won revenue (lines)."""
-    title = "Spend, pipeline and won revenue by month"
-    if not monthly:
+def returns_by_month(monthly: Rows, currency: str) -> Chart:
+    """Lines: pipeline created and revenue won per month."""
+    title = "Pipeline created and revenue won by month"
+    if not monthly or not any(monthly.column("pipeline")):
         return Chart("overview-trend", title, "", None, wide=True)
     months = monthly.column("month_start_date")
     fig = go.Figure()
     for name, column, color in (
-        ("Spend", "spend", SPEND),
         ("Pipeline", "pipeline", PIPELINE),
         ("Won revenue", "won_revenue", REVENUE),
     ):
         values = monthly.column(column)
-        common: dict[str, Any] = {
-            "x": months,
-            "y": _floats(values),
-            "name": name,
-            "customdata": _money_text(values, currency),
-            "hovertemplate": f"{name}: %{{customdata}}<extra>%{{x|%b %Y}}</extra>",
-        }
-        if column == "spend":
-            fig.add_trace(go.Bar(marker_color=color, **common))
-        else:
-            fig.add_trace(
-                go.Scatter(mode="lines+markers", line={"color": color, "width": 2.5}, **common)
+        fig.add_trace(
+            go.Scatter(
+                x=months,
+                y=_floats(values),
+                name=name,
+                mode="lines+markers",
+                line={"color": color, "width": 2.5},
+                customdata=_money_text(values, currency),
+                hovertemplate=f"{name}: %{{customdata}}<extra>%{{x|%b %Y}}</extra>",
             )
+        )
     _layout(fig, currency)
     fig.update_xaxes(dtick="M1", tickformat="%b<br>%Y")
     span = _span(monthly, "month_start_date")
-    subtitle = f"{span} · {currency} · pipeline and revenue by month of conversion"
+    subtitle = f"{span} · {currency} · by the month the opportunity was created or won"
     return Chart("overview-trend", title, subtitle, fig, wide=True)
+
+
+def spend_by_platform(rows: Rows, currency: str) -> Chart:
+    """Stacked bars: ad spend per month and platform."""
+    title = "Ad spend by month and platform"
+    if not rows:
+        return Chart("overview-spend", title, "", None)
+    fig = go.Figure()
+    platforms = list(dict.fromkeys(rows.column("platform")))
+    for platform, color in zip(platforms, SERIES, strict=False):
+        these = [row for row in rows.dicts() if row["platform"] == platform]
+        values = [row["spend"] for row in these]
+        fig.add_trace(
+            go.Bar(
+                x=[row["month_start_date"] for row in these],
+                y=_floats(values),
+                name=fmt.platform_label(platform),
+                marker_color=color,
+                customdata=_money_text(values, currency),
+                hovertemplate=f"{fmt.platform_label(platform)}: %{{customdata}}"
+                "<extra>%{x|%b %Y}</extra>",
+            )
+        )
+    _layout(fig, currency, height=300, barmode="stack")
+    fig.update_xaxes(dtick="M2", tickformat="%b<br>%Y")
+    note = f"{_span(rows, 'month_start_date')} · {currency} · months with ad data"
+    return Chart("overview-spend", title, note, fig, wide=True)
 
 
 def roas_and_cac(monthly: Rows, currency: str, model: str) -> list[Chart]:
@@ -126,7 +160,7 @@ def roas_and_cac(monthly: Rows, currency: str, model: str) -> list[Chart]:
     revenue = _floats(monthly.column("won_revenue")) if monthly else []
     customers = _floats(monthly.column("customers")) if monthly else []
     roas = [r / s if s else None for r, s in zip(revenue, spend, strict=True)]
-    cac = [s / c if c else None for s, c in zip(spend, customers, strict=True)]
+    cac = [s / c if c and s else None for s, c in zip(spend, customers, strict=True)]
     span = _span(monthly, "month_start_date") if monthly else ""
     label = fmt.model_label(model)
     for chart_id, title, values, color, text, is_money in (
@@ -187,7 +221,7 @@ def channels_by_model(rows: Rows, currency: str, what: str, span: str, chart_id:
     )
     by_key = {(row["channel"], row["attribution_model"]): row["amount"] for row in data}
     fig = go.Figure()
-    greys = iter(MODEL_GREYS * 2)
+    greys = iter(MODEL_COLORS * 2)
     for model in models:
         highlighted = model == DATA_DRIVEN
         values = [by_key.get((channel, model)) for channel in channels]
@@ -214,7 +248,11 @@ def platform_split(rows: Rows, currency: str, model: str, span: str) -> Chart:
     title = f"Ad platforms: spend against credited pipeline and revenue ({fmt.model_label(model)})"
     if not rows:
         return Chart("attribution-platforms", title, "", None, wide=True)
-    platforms = [fmt.platform_label(p) for p in rows.column("platform")]
+    platforms = [
+        f"{fmt.platform_label(row['platform'])}<br>ROAS "
+        + (fmt.ratio(float(row["won_revenue"]) / float(row["spend"])) if row["spend"] else "–")
+        for row in rows.dicts()
+    ]
     fig = go.Figure()
     for name, column, color in (
         ("Spend", "spend", SPEND),
@@ -244,11 +282,11 @@ def platform_split(rows: Rows, currency: str, model: str, span: str) -> Chart:
 
 def top_campaigns(rows: Rows, currency: str, span: str, limit: int = 12) -> Chart:
     """Horizontal bars: spend and won revenue of the campaigns that spent most."""
-    title = f"The {limit} campaigns that spent most: spend and won revenue"
     paid = [row for row in rows.dicts() if fmt.number(row["spend"])] if rows else []
+    top = paid[:limit][::-1]
+    title = f"The {len(top)} campaigns that spent most: spend and won revenue"
     if not paid:
         return Chart("campaigns-top", title, "", None, wide=True)
-    top = paid[:limit][::-1]
     names = [row["campaign"] or row["campaign_key"] for row in top]
     fig = go.Figure()
     for name, column, color in (("Spend", "spend", SPEND), ("Won revenue", "won_revenue", REVENUE)):
@@ -293,7 +331,7 @@ def funnel_totals(rows: Rows, span: str) -> Chart:
         go.Funnel(
             y=[label for _c, label in STAGES],
             x=totals,
-            textinfo="value+percent initial",
+            texttemplate="%{value:,} (%{percentInitial:.0%})",
             marker={"color": [ACCENT, "#3a86d6", "#5c9ee0", PIPELINE, REVENUE]},
         )
     )
@@ -321,7 +359,7 @@ def conversion_by_channel(rows: Rows, span: str) -> Chart:
     fig = go.Figure(
         go.Heatmap(
             z=z,
-            x=[f"{b} → {a}" for (_x, b), (_y, a) in steps],
+            x=[f"{b} →<br>{a}" for (_x, b), (_y, a) in steps],
             y=[row["channel"] for row in data],
             text=text,
             texttemplate="%{text}",
@@ -412,17 +450,19 @@ def sales_cycle(rows: Rows) -> Chart:
     data = rows.dicts()
     fig = go.Figure(
         go.Bar(
-            x=[row["channel"] for row in data],
-            y=_floats([row["median_days"] for row in data]),
+            y=[row["channel"] for row in data],
+            x=_floats([row["median_days"] for row in data]),
+            orientation="h",
             marker_color=ACCENT,
-            text=[f"{int(row['won'])} won" for row in data],
+            text=[f"{float(row['median_days']):.0f} days · {int(row['won'])} won" for row in data],
             textposition="outside",
             cliponaxis=False,
-            hovertemplate="%{x}: median %{y:.0f} days, %{text}<extra></extra>",
+            hovertemplate="%{y}: %{text}<extra></extra>",
         )
     )
-    _layout(fig, None, height=320, showlegend=False)
-    fig.update_yaxes(ticksuffix=" d")
+    _layout(fig, None, height=80 + 32 * len(data), showlegend=False)
+    fig.update_xaxes(ticksuffix=" d")
+    fig.update_yaxes(autorange="reversed")
     firsts = [row["first_close"] for row in data if row["first_close"]]
     lasts = [row["last_close"] for row in data if row["last_close"]]
     span = fmt.month_span(min(firsts), max(lasts)) if firsts else ""
@@ -528,8 +568,21 @@ def quarantine(rows: Rows) -> Chart:
                 hovertemplate=f"{obj}: %{{x:,}} records<extra>%{{y}}</extra>",
             )
         )
+    totals = {r: sum(row["records"] for row in data if row["reason"] == r) for r in reasons}
+    fig.add_trace(
+        go.Scatter(
+            y=[r.replace("_", " ") for r in reasons],
+            x=[totals[r] for r in reasons],
+            mode="text",
+            text=[f"  {totals[r]:,}" for r in reasons],
+            textposition="middle right",
+            showlegend=False,
+            hoverinfo="skip",
+        )
+    )
     _layout(fig, None, height=100 + 36 * len(reasons), barmode="stack")
     fig.update_yaxes(autorange="reversed")
+    fig.update_xaxes(range=[0, max(totals.values()) * 1.15])
     fig.update_layout(legend={"y": -0.25, "yanchor": "top"}, margin={"b": 110})
     return Chart(
         "health-quarantine",
@@ -545,53 +598,20 @@ def tests(rows: Rows) -> Chart:
     if not rows:
         return Chart("health-tests", title, "", None)
     colors = {"pass": GOOD, "warn": WARN, "fail": BAD, "error": BAD, "skipped": MUTED}
-    statuses = rows.column("status")
-    fig = go.Figure(
-        go.Bar(
-            x=statuses,
-            y=rows.column("tests"),
-            marker_color=[colors.get(s, MUTED) for s in statuses],
-            text=[f"{n:,}" for n in rows.column("tests")],
-            textposition="outside",
-            cliponaxis=False,
-            hovertemplate="%{x}: %{y:,} tests<extra></extra>",
-        )
-    )
-    _layout(fig, None, height=280, showlegend=False)
-    return Chart("health-tests", title, "dbt data and unit tests, by status", fig)
-
-
-def run_history(rows: Rows) -> Chart:
-    """Bars: each run's duration, coloured by its status."""
-    title = "Run history: duration and status"
-    if not rows:
-        return Chart("health-runs", title, "", None)
-    colors = {"success": GOOD, "published": ACCENT, "failed": BAD, "interrupted": WARN}
-    data = rows.dicts()
     fig = go.Figure()
-    for status in dict.fromkeys(row["status"] for row in data):
-        these = [row for row in data if row["status"] == status]
+    for status, tests_ in zip(rows.column("status"), rows.column("tests"), strict=True):
         fig.add_trace(
             go.Bar(
-                x=[row["run_id"] for row in these],
-                y=[row["seconds"] for row in these],
-                name=status,
+                y=["tests"],
+                x=[tests_],
+                name=f"{status} ({tests_:,})",
+                orientation="h",
                 marker_color=colors.get(status, MUTED),
-                customdata=[[row["rows_loaded"] or 0, row["tests_failed"] or 0] for row in these],
-                hovertemplate="%{x}: %{y:.0f} s, %{customdata[0]:,} rows loaded, "
-                "%{customdata[1]} failing tests<extra></extra>",
+                text=[f"{status}: {tests_:,}"],
+                textposition="inside",
+                hovertemplate=f"{status}: {tests_:,} tests<extra></extra>",
             )
         )
-    _layout(fig, None, height=280)
-    fig.update_xaxes(type="category", showticklabels=len(data) <= 12)
-    fig.update_yaxes(ticksuffix=" s")
-    first, last = data[0]["started_at"], data[-1]["started_at"]
-    span = (
-        f"{first:%-d %b %Y} – {last:%-d %b %Y}" if first != last else f"{first:%-d %b %Y %H:%M} UTC"
-    )
-    return Chart(
-        "health-runs",
-        title,
-        f"{len(data)} run(s), {span}; 'published' is the run that published this file",
-        fig,
-    )
+    _layout(fig, None, height=170, barmode="stack")
+    fig.update_yaxes(showticklabels=False)
+    return Chart("health-tests", title, "dbt data and unit tests, by status", fig)

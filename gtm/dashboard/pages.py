@@ -29,8 +29,10 @@ def overview(published: Published, currency: str) -> Page:
     model = published.roi_model()
     span = _span(published)
     money = lambda v: fmt.money(v, currency)  # noqa: E731
+    spend_dates = published.spend_dates()
+    ad_data = f"ad data {fmt.day_span(*spend_dates)}" if spend_dates else "no ad data"
     kpis = [
-        Kpi("kpi-spend", "Ad spend", fmt.number(totals["spend"]), money(totals["spend"]), span),
+        Kpi("kpi-spend", "Ad spend", fmt.number(totals["spend"]), money(totals["spend"]), ad_data),
         Kpi(
             "kpi-pipeline",
             "Pipeline created",
@@ -59,7 +61,8 @@ def overview(published: Published, currency: str) -> Page:
         "(rpt_marketing_roi); every month counts once.",
         kpis,
         [
-            figures.spend_and_returns(monthly, currency),
+            figures.returns_by_month(monthly, currency),
+            figures.spend_by_platform(published.spend_by_platform_month(), currency),
             *figures.roas_and_cac(monthly, currency, model),
         ],
     )
@@ -95,7 +98,10 @@ def attribution(published: Published, currency: str) -> Page:
                 "attribution-pipeline",
             ),
             figures.platform_split(
-                published.platform_split(DATA_DRIVEN), currency, DATA_DRIVEN, spend_span
+                published.platform_split(DATA_DRIVEN),
+                currency,
+                DATA_DRIVEN,
+                f"spend {spend_span}; pipeline and revenue {span}",
             ),
         ],
     )
@@ -279,6 +285,7 @@ def data_health(published: Published) -> Page:
             Column("Last loaded", "last_loaded", lambda v: f"{v:%Y-%m-%d %H:%M}" if v else "–"),
             Column("Rows in raw", "rows_in_raw", fmt.count, True),
             Column("Newest record", "newest_record", lambda v: f"{v:%-d %b %Y}" if v else "–"),
+            Column("Days behind as-of", "days_behind", fmt.count, True),
         ],
         published.freshness().dicts(),
         wide=False,
@@ -324,7 +331,21 @@ def data_health(published: Published) -> Page:
             figures.tests(tests),
             not_passing,
             freshness,
-            figures.run_history(runs),
+            Table(
+                "run-history",
+                "Recent runs",
+                "newest first; 'published' is the run that published this file",
+                [
+                    Column("Run", "run_id"),
+                    Column("Started (UTC)", "started_at", lambda v: f"{v:%Y-%m-%d %H:%M}"),
+                    Column("Status", "status"),
+                    Column("Rows loaded", "rows_loaded", fmt.count, True),
+                    Column("Failing tests", "tests_failed", fmt.count, True),
+                    Column("Duration", "seconds", lambda v: f"{float(v or 0) / 60:.1f} min", True),
+                ],
+                runs.dicts(),
+                wide=False,
+            ),
             anomaly_table,
         ],
     )

@@ -103,14 +103,12 @@ def _chart(chart: Chart) -> str:
     if chart.figure is None:
         body = f'<div class="no-data" id="{_e(chart.chart_id)}">{NO_DATA}</div>'
     else:
-        body = chart.figure.to_html(
-            full_html=False,
-            include_plotlyjs=False,
-            div_id=chart.chart_id,
-            config=PLOTLY_CONFIG,
-            default_width="100%",
+        spec = chart.figure.to_json(validate=False).replace("</", "<\\/")
+        body = (
+            f'<div class="chart" data-chart="{_e(chart.chart_id)}">'
+            f'<div class="plot" id="{_e(chart.chart_id)}"></div>'
+            f'<script type="application/json" class="figure">{spec}</script></div>'
         )
-        body = f'<div class="chart" data-chart="{_e(chart.chart_id)}">{body}</div>'
     return f'<div class="{css}">{head}{body}</div>'
 
 
@@ -199,11 +197,22 @@ SCRIPT = """
 (function () {
   var pages = Array.prototype.slice.call(document.querySelectorAll('section.page'));
   var links = Array.prototype.slice.call(document.querySelectorAll('nav a'));
+  var config = CONFIG;
+  // Charts are drawn the first time their page is shown (a hidden page has no size to draw in).
+  function draw(page) {
+    if (page.dataset.drawn) return;
+    var drawing = Array.prototype.map.call(page.querySelectorAll('.chart'), function (chart) {
+      var spec = JSON.parse(chart.querySelector('script.figure').textContent);
+      return Plotly.newPlot(chart.querySelector('.plot'), spec.data, spec.layout, config);
+    });
+    Promise.all(drawing).then(function () { page.dataset.drawn = '1'; });
+  }
   function show(key) {
     if (!pages.some(function (p) { return p.dataset.page === key; })) key = pages[0].dataset.page;
     pages.forEach(function (p) { p.hidden = p.dataset.page !== key; });
     links.forEach(function (a) { a.classList.toggle('active', a.dataset.page === key); });
     var shown = document.getElementById('page-' + key);
+    draw(shown);
     shown.querySelectorAll('.js-plotly-plot').forEach(function (el) { Plotly.Plots.resize(el); });
     document.body.dataset.page = key;
   }
@@ -253,5 +262,5 @@ def render(title: str, meta: str, pages: Sequence[Page], facts: dict[str, Any]) 
         f'<header><h1>{_e(title)}</h1><div class="meta" id="meta">{_e(meta)}</div>'
         f"<nav>{nav}</nav></header><main>{body}</main>"
         f'<script type="application/json" id="dashboard-facts">{facts_json}</script>'
-        f"<script>{SCRIPT}</script></body></html>"
+        f"<script>{SCRIPT.replace('CONFIG', json.dumps(PLOTLY_CONFIG))}</script></body></html>"
     )

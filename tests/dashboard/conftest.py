@@ -77,9 +77,7 @@ def published_marts(built_warehouse, tmp_path_factory) -> PublishedMarts:
     results_file = built_warehouse.path.parent / "target" / "run_results.json"
     report = run_report(built_warehouse.path)
     target = tmp_path_factory.mktemp("published") / "marts.duckdb"
-    publish.publish_marts(
-        built_warehouse.path, target, RUN_ID, RunHealth(report, results_file)
-    )
+    publish.publish_marts(built_warehouse.path, target, RUN_ID, RunHealth(report, results_file))
     return PublishedMarts(built_warehouse.path, target, results_file, report)
 
 

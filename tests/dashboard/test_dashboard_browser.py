@@ -104,9 +104,7 @@ def test_every_page_draws_offline_without_errors(loaded):
             assert chart["marks"] > 0, f"{key}: chart {chart['id']} has no drawn marks"
         page.screenshot(path=str(SHOTS / f"{key}.png"), full_page=True)
         assert (SHOTS / f"{key}.png").stat().st_size > 20_000
-    counted = {
-        key: len(page.evaluate(DRAWN, key)) for key in PAGES
-    }
+    counted = {key: len(page.evaluate(DRAWN, key)) for key in PAGES}
     # Every page but the campaign table's draws charts; none of this demo's charts lacks data.
     assert counted == {
         "overview": 3,
@@ -176,9 +174,7 @@ def test_campaign_table_and_call_list_equal_sql(loaded, published_marts):
     )
     assert first.locator("td[data-key='leads']").inner_text() == f"{leads:,}"
     rows = page.locator("#campaign-table tbody tr").count()
-    assert rows == sql(
-        path, "select count(distinct campaign_key) from rpt_marketing_roi"
-    )[0][0]
+    assert rows == sql(path, "select count(distinct campaign_key) from rpt_marketing_roi")[0][0]
     # Sorting by ROAS (click twice: descending, then ascending) orders the rows by their value.
     page.locator("#campaign-table th", has_text="ROAS").click()
     shown = [
@@ -198,9 +194,10 @@ def test_campaign_table_and_call_list_equal_sql(loaded, published_marts):
         where fct_lead_scores.call_priority_rank = 1
         """,
     )[0][0]
-    assert page.locator("#call-list tbody tr").first.locator(
-        "td[data-key='person']"
-    ).inner_text() == first_call
+    assert (
+        page.locator("#call-list tbody tr").first.locator("td[data-key='person']").inner_text()
+        == first_call
+    )
     auc = sql(
         path,
         "select roc_auc from rpt_lead_score_evaluation "

@@ -62,9 +62,7 @@ def one_line(result) -> str:
     ],
     ids=["missing-column", "missing-mart", "empty-mart", "not-a-publish"],
 )
-def test_a_bad_publish_is_one_line_and_exit_1(
-    published_marts, tmp_path, statements, expected
-):
+def test_a_bad_publish_is_one_line_and_exit_1(published_marts, tmp_path, statements, expected):
     path = copy_of(published_marts.path, tmp_path, *statements)
     result = dashboard_cli(path, tmp_path, "--max-age-days", "0")
     assert result.exit_code == 1
