@@ -461,7 +461,8 @@ def sales_cycle(rows: Rows) -> Chart:
         )
     )
     _layout(fig, None, height=80 + 32 * len(data), showlegend=False)
-    fig.update_xaxes(ticksuffix=" d")
+    longest = max((fmt.number(row["median_days"]) or 0) for row in data)
+    fig.update_xaxes(ticksuffix=" d", range=[0, longest * 1.45 or 1])
     fig.update_yaxes(autorange="reversed")
     firsts = [row["first_close"] for row in data if row["first_close"]]
     lasts = [row["last_close"] for row in data if row["last_close"]]

@@ -122,7 +122,7 @@ def signal_label(name: str | None) -> str:
     """Put a scoring signal (`paid_search_visit_count`, `seniority: vp`) in words."""
     if not name:
         return ""
-    words = name.replace("has_reached_", "reached_").replace("_count", "_visits")
+    words = name.replace("has_reached_", "reached_").replace("_visit_count", "_visits")
     words = words.replace("_", " ").strip()
     for short in ("mql", "sql"):
         words = words.replace(f"reached {short}", f"reached {short.upper()}")

@@ -344,7 +344,6 @@ def data_health(published: Published) -> Page:
                     Column("Duration", "seconds", lambda v: f"{float(v or 0) / 60:.1f} min", True),
                 ],
                 runs.dicts(),
-                wide=False,
             ),
             anomaly_table,
         ],
