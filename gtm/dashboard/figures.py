@@ -63,7 +63,10 @@ class Chart:
 
 def _layout(fig: go.Figure, currency: str | None = None, height: int = 340, **extra: Any) -> None:
     fig.update_layout(
-        template="plotly_white",
+        # No named template: loading and validating one costs more than drawing every chart.
+        template="none",
+        paper_bgcolor="white",
+        plot_bgcolor="white",
         height=height,
         margin={"l": 60, "r": 20, "t": 16, "b": 48},
         font={"family": "Inter, Segoe UI, Helvetica, Arial, sans-serif", "size": 12, "color": INK},
@@ -72,8 +75,8 @@ def _layout(fig: go.Figure, currency: str | None = None, height: int = 340, **ex
         bargap=0.25,
         **extra,
     )
-    fig.update_xaxes(gridcolor=GRID, linecolor=GRID, automargin=True)
-    fig.update_yaxes(gridcolor=GRID, zerolinecolor=GRID, automargin=True)
+    fig.update_xaxes(gridcolor=GRID, linecolor=GRID, showgrid=True, zeroline=False, automargin=True)
+    fig.update_yaxes(gridcolor=GRID, zerolinecolor=GRID, showgrid=True, automargin=True)
     if currency is not None:
         fig.update_yaxes(tickprefix=fmt.symbol(currency), tickformat="~s")
 

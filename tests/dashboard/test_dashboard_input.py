@@ -101,7 +101,7 @@ def test_a_stale_publish_is_refused(published_marts, tmp_path):
         "8 day(s) ago, more than the 7 day(s) allowed (--max-age-days); run `gtm run` to "
         "refresh it"
     )
-    build_dashboard(path, tmp_path / "d.html", max_age=timedelta(days=8), now=eight_days)
+    build_dashboard(path, tmp_path / "d.html", max_age=timedelta(days=9), now=eight_days)
     result = dashboard_cli(path, tmp_path)  # the CLI's default: 7 days before the clock
     assert result.exit_code == 1
     assert "is stale" in one_line(result)
