@@ -317,7 +317,6 @@ def data_health(published: Published) -> Page:
             Column("Deviation", "deviation", fmt.percent, True),
         ],
         anomalies.dicts(),
-        wide=False,
         empty="No row-count anomaly in the recorded runs",
     )
     return Page(
@@ -331,6 +330,7 @@ def data_health(published: Published) -> Page:
             figures.tests(tests),
             not_passing,
             freshness,
+            anomaly_table,
             Table(
                 "run-history",
                 "Recent runs",
@@ -345,6 +345,5 @@ def data_health(published: Published) -> Page:
                 ],
                 runs.dicts(),
             ),
-            anomaly_table,
         ],
     )
