@@ -33,7 +33,6 @@ REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 RESULTS = REPO / "bench" / "results"
 AS_OF = date(2026, 6, 30)
-sys.path.insert(0, str(REPO / "tests" / "dashboard"))
 sys.path.insert(0, str(REPO / "tests" / "support"))
 
 
@@ -66,7 +65,7 @@ def build_warehouse(work: Path, scale: float, seed: int) -> Path:
 
 def page_load(path: Path, loads: int) -> dict[str, Any]:
     """Open the dashboard in headless Chromium, offline: seconds to the overview, to every page."""
-    from conftest import chromium_path
+    from dashboard_support import chromium_path
     from playwright.sync_api import sync_playwright
 
     from gtm.dashboard.pages import PAGES
@@ -104,7 +103,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
-    from conftest import RUN_ID, run_report
+    from dashboard_support import RUN_ID, run_report
 
     from gtm.dashboard import build_dashboard
     from gtm.ops import publish

@@ -6,59 +6,15 @@ really holds: the rows in each raw schema, dbt's own run results of the build.
 
 from __future__ import annotations
 
-import os
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-import duckdb
 import pytest
+from dashboard_support import RUN_ID, run_report
 
 from gtm.dashboard import Dashboard, build_dashboard
-from gtm.ops import history, publish
+from gtm.ops import publish
 from gtm.ops.health import RunHealth
-
-RUN_ID = "20260701T060000Z-dashboard"
-
-
-def chromium_path() -> str | None:
-    """The Chromium the browser tests drive: $GTM_CHROMIUM, else `chromium` on PATH."""
-    configured = os.environ.get("GTM_CHROMIUM")
-    return configured if configured else shutil.which("chromium")
-
-
-def run_report(warehouse: Path) -> dict:
-    """The publishing run's report: every source loaded in full, with the rows raw holds."""
-    after = history.snapshot_raw(warehouse)
-    sources = sorted({schema.removeprefix("raw_") for schema in after.schemas()})
-    with duckdb.connect(str(warehouse), read_only=True) as con:
-        finished = {
-            source: con.execute(f"select max(inserted_at) from raw_{source}._dlt_loads").fetchall()[
-                0
-            ][0]
-            for source in sources
-        }
-    ingest = {
-        source: {
-            "status": "loaded",
-            "started_at": "2026-07-01T06:00:01+00:00",
-            "finished_at": finished[source].isoformat(),
-            "seconds": 30.0,
-            "tables": history.table_rows(source, {}, history.RawSnapshot(), after),
-        }
-        for source in sources
-    }
-    return {
-        "run_id": RUN_ID,
-        "started_at": "2026-07-01T06:00:00+00:00",
-        "mode": "demo",
-        "stages": [{"stage": "ingest", "seconds": 61.0}, {"stage": "build", "seconds": 240.0}],
-        "ingest": ingest,
-        "errors": [],
-        "schema_changes": [],
-        "anomalies": [],
-        "dbt": {"success": True, "counts": {}, "failures": []},
-    }
 
 
 @dataclass(frozen=True)

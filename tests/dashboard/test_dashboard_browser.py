@@ -15,7 +15,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import chromium_path
+from dashboard_support import chromium_path
 
 from gtm.dashboard.pages import PAGES
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import RUN_ID
+from dashboard_support import RUN_ID
 from typer.testing import CliRunner
 
 from gtm import cli
