@@ -372,6 +372,10 @@ def run_command(
     )
     if report.status != "skipped":
         console.say(f"Report: {project.display_path(project.report_path(root, warehouse))}")
+    if report.dashboard is not None and report.dashboard["built"]:
+        console.say(f"Dashboard: {project.display_path(Path(report.dashboard['path']))}")
+    elif report.dashboard is not None:
+        console.say(f"Dashboard not built: {report.dashboard['error']}")
     if report.status == "failed":
         failing = len(report.dbt_failures())
         what = [f"{len(report.errors)} error(s)"] if report.errors else []
@@ -379,6 +383,55 @@ def run_command(
         what = what or ["the build did not succeed"]
         console.error_line(f"run failed: {', '.join(what)}; see the report above")
         raise typer.Exit(code=1)
+
+
+@app.command("dashboard")
+def dashboard_command(
+    published: Annotated[
+        Path | None,
+        typer.Option(
+            "--published",
+            metavar="FILE",
+            help="The published marts to show (default: the warehouse's publish).",
+        ),
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out", metavar="FILE", help="Where to write the HTML (default: target/dashboard/)."
+        ),
+    ] = None,
+    max_age_days: Annotated[
+        int,
+        typer.Option(
+            "--max-age-days",
+            min=0,
+            metavar="DAYS",
+            help="Refuse a publish older than this; 0 accepts any age.",
+        ),
+    ] = 7,
+) -> None:
+    """Build the static HTML dashboard (one file, opens offline) from the published marts."""
+    from datetime import timedelta
+
+    from gtm.dashboard import build_dashboard, dashboard_path
+    from gtm.ops import publish
+    from gtm.ops.settings import load_settings
+
+    root = project.find_repo_root()
+    with _guard():
+        warehouse = project.duckdb_path(root)
+        if published is None:
+            published = publish.publish_path(warehouse, load_settings().publish_path, root)
+        built = build_dashboard(
+            published.resolve(),
+            (out or dashboard_path(root, warehouse)).resolve(),
+            max_age=timedelta(days=max_age_days) if max_age_days else None,
+        )
+    console.say(
+        f"Dashboard: {project.display_path(built.path)} ({built.bytes / 1e6:.1f} MB, "
+        f"{len(built.pages)} pages) from run {built.run_id}, built in {built.seconds:.1f} s."
+    )
 
 
 # --------------------------------------------------------------------------------------------------

@@ -23,6 +23,7 @@ import duckdb
 
 from gtm import project
 from gtm.ops import semantic
+from gtm.ops.health import RunHealth, write_health
 from gtm.ops.report import PublishOutcome
 
 MARTS_SCHEMA = "marts"
@@ -88,12 +89,17 @@ def _fsync(path: Path) -> None:
 
 
 def publish_marts(
-    duckdb_path: Path, target: Path, run_id: str, semantic_manifest: Path | None = None
+    duckdb_path: Path,
+    target: Path,
+    run_id: str,
+    semantic_manifest: Path | None = None,
+    health: RunHealth | None = None,
 ) -> Published:
     """Copy the warehouse's marts into a new file and move it atomically onto `target`.
 
     With `semantic_manifest` (the build's `semantic_manifest.json`), every saved query is also
     written as a table `metrics.<name>`; a saved query that does not compile stops the publish.
+    With `health`, the run's health (history, tests, quarantine) goes into schema `ops` too.
     """
     if target.resolve() == duckdb_path.resolve():
         raise ValueError(f"the publish path {target} is the warehouse itself; choose another file")
@@ -107,7 +113,7 @@ def publish_marts(
     )
     staging = staging_path(target, run_id)
     try:
-        return _publish(duckdb_path, target, staging, run_id, saved_queries)
+        return _publish(duckdb_path, target, staging, run_id, saved_queries, health)
     except BaseException:
         for partial in _leftovers(target):  # a failed publish cleans up after itself
             partial.unlink(missing_ok=True)
@@ -120,6 +126,7 @@ def _publish(
     staging: Path,
     run_id: str,
     saved_queries: list[semantic.SavedQuerySql],
+    health: RunHealth | None,
 ) -> Published:
     published_at = datetime.now(UTC).isoformat(timespec="seconds")
     tables: dict[str, int] = {}
@@ -159,6 +166,8 @@ def _publish(
             "? as source_warehouse",
             [run_id, published_at, str(duckdb_path)],
         )
+        if health is not None:
+            write_health(con, "warehouse", "publish", health)
         con.execute("detach publish")
     _fsync(staging)
     os.replace(staging, target)
@@ -186,6 +195,7 @@ def publish_if_tested(
     run_id: str,
     build: Any,
     semantic_manifest: Path | None = None,
+    health: RunHealth | None = None,
 ) -> tuple[PublishOutcome, Exception | None]:
     """Publish the marts (and the saved queries of `semantic_manifest`) when `build` passed.
 
@@ -201,7 +211,7 @@ def publish_if_tested(
         outcome.kept = read_published(target)
         return outcome, None
     try:
-        done = publish_marts(warehouse, target, run_id, semantic_manifest)
+        done = publish_marts(warehouse, target, run_id, semantic_manifest, health)
     except (duckdb.Error, OSError, ValueError) as exc:
         outcome.reason = "publishing failed"
         outcome.kept = read_published(target)

@@ -148,6 +148,8 @@ class RunReport:
     dbt: DbtSummary | None = None
     """What the build did, when it ran."""
     publish: PublishOutcome | None = None
+    dashboard: dict[str, Any] | None = None
+    """After a publish: the dashboard's `path`, whether it was `built`, and the `error` if not."""
     alert: AlertOutcome | None = None
     summary: dict[str, Any] | None = None
     """The daily summary this run sent (gtm.ops.summary), or None when none was due."""
@@ -177,6 +179,8 @@ class RunReport:
             out["dbt"] = self.dbt.to_json()
         if self.publish is not None:
             out["publish"] = self.publish.to_json()
+        if self.dashboard is not None:
+            out["dashboard"] = self.dashboard
         out["status"] = self.status
         if self.finished_at is not None:
             out["finished_at"] = self.finished_at.isoformat()

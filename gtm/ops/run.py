@@ -22,6 +22,7 @@ from typing import Any
 from gtm import project, sources
 from gtm.errors import GtmError
 from gtm.ops import alerts, anomalies, dbt, history, logs, publish, schedule, summary, world
+from gtm.ops.health import RunHealth
 from gtm.ops.report import RunError, RunReport, SourceResult, Stage, WorldInfo
 from gtm.ops.settings import RunSettings, load_settings
 from gtm.ops.world import Progress, ProgressBars, Say, WorldResult
@@ -382,13 +383,32 @@ def _build_and_publish(
     target = publish.publish_path(warehouse, settings.publish_path, root)
     started = time.perf_counter()
     manifest = project.target_dir(root, warehouse) / "semantic_manifest.json"
+    health = RunHealth(report.to_json(), project.target_dir(root, warehouse) / "run_results.json")
     report.publish, error = publish.publish_if_tested(
-        warehouse, target, report.run_id, report.dbt, manifest
+        warehouse, target, report.run_id, report.dbt, manifest, health
     )
     if error is not None:
         report.errors.append(RunError("publish", one_line(error)))
     elif report.publish.published:
         report.stages.append(Stage("publish", time.perf_counter() - started))
+        _dashboard_stage(root, warehouse, report, target)
+
+
+def _dashboard_stage(root: Path, warehouse: Path, report: RunReport, published: Path) -> None:
+    """Build the dashboard from what was just published; the report says where, or why not."""
+    from gtm.dashboard import build_dashboard, dashboard_path
+
+    started = time.perf_counter()
+    path = dashboard_path(root, warehouse)
+    try:
+        build_dashboard(published, path)
+    except (GtmError, OSError, ValueError, ImportError) as exc:
+        # The marts are published and tested: a dashboard that cannot be drawn is reported, and
+        # does not fail the run (BI tools read the published file either way).
+        report.dashboard = {"path": str(path), "built": False, "error": one_line(exc)}
+        return
+    report.dashboard = {"path": str(path), "built": True}
+    report.stages.append(Stage("dashboard", time.perf_counter() - started))
 
 
 def _finish(
