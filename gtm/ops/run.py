@@ -218,6 +218,7 @@ def execute_run(
                     return report, loaded_world
             _ingest_stage(root, warehouse, report, names, options.world_dir, past, settings, say)
         _build_and_publish(root, warehouse, report, settings, options.select)
+        _sync_stage(root, warehouse, report, options.world_dir, say)
         report.status = (
             "failed"
             if report.errors or report.publish is None or not report.publish.tested
@@ -288,6 +289,33 @@ def _build_and_publish(
         report.errors.append(RunError("publish", one_line(error)))
     elif report.publish.published:
         report.stages.append(Stage("publish", time.perf_counter() - started))
+
+
+def _sync_stage(
+    root: Path, warehouse: Path, report: RunReport, world_dir: Path | None, say: Say
+) -> None:
+    """Run the reverse-ETL syncs when `gtm.sync.enabled`, after a tested build only."""
+    from gtm.sync import core, spec
+
+    sync_settings = spec.load_settings()
+    if not sync_settings.enabled or report.publish is None or not report.publish.tested:
+        return
+    started = time.perf_counter()
+    try:
+        if world_dir is None:
+            results = core.run_syncs(root, warehouse, sync_settings.names, say=say)
+        else:
+            with core.demo_endpoints(world_dir) as endpoints:
+                results = core.run_syncs(
+                    root, warehouse, sync_settings.names, endpoints=endpoints, say=say
+                )
+    except GtmError as exc:
+        report.errors.append(RunError("sync", str(exc)))
+        return
+    for result in results:
+        if result.status in ("failed", "budget"):
+            report.errors.append(RunError("sync", f"{result.name}: {result.message}"))
+    report.stages.append(Stage("sync", time.perf_counter() - started))
 
 
 def _finish(

@@ -418,7 +418,7 @@ class WriteStore:
     def _process(self, job: dict[str, Any]) -> None:
         rows = list(csv.DictReader(io.StringIO(job["_csv"].decode("utf-8"))))
         records = [
-            {k: (None if v == "" else v) for k, v in row.items()}
+            {k: (None if v == "#N/A" else v) for k, v in row.items() if v != ""}
             | {"attributes": {"type": job["object"]}}
             for row in rows
         ]
