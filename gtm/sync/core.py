@@ -223,6 +223,9 @@ def _run_one(
     leaving = []
     if spec.mode == "mirror":
         leaving = sorted(k for k, p in prior.items() if k not in records and p.status == "synced")
+    if not changes and not leaving and not result.dry_run:
+        result.method = "nothing to send"
+        return
     if result.dry_run:
         for change in changes:
             if change.prior is None or change.prior.payload is None:

@@ -193,9 +193,13 @@ def declared_syncs(root: Path) -> dict[str, SyncSpec]:
     """Every sync the dbt project declares (the `config.meta.syncs` of models' YAML), by name."""
     import yaml
 
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     found: dict[str, SyncSpec] = {}
     for path in sorted((root / "models").rglob("*.yml")):
-        document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        text = path.read_text(encoding="utf-8")
+        if "syncs:" not in text:
+            continue
+        document = yaml.load(text, Loader=loader) or {}  # noqa: S506 (a safe loader)
         for model in document.get("models") or []:
             meta = ((model.get("config") or {}).get("meta") or {}) | (model.get("meta") or {})
             for raw in meta.get("syncs") or []:

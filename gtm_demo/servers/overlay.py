@@ -15,6 +15,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import pyarrow as pa
+
 from gtm_demo.serving import WorldState
 
 
@@ -109,11 +111,34 @@ class Overlay:
             names = ", ".join(f'"{column}"' for column in row)
             marks = ", ".join("?" for _ in row)
             con.execute(f"insert into {built} ({names}) values ({marks})", list(row.values()))
+        types = {row[0]: row[1] for row in con.execute(f"describe {built}").fetchall()}
+        groups: dict[tuple[str, ...], list[list[Any]]] = {}
         for record, changed in values.items():
-            if not changed:
-                continue
-            sets = ", ".join(f'"{column}" = ?' for column in changed)
-            con.execute(
-                f'update {built} set {sets} where "{writes.key}" = ?',
-                [*changed.values(), record],
+            if changed:
+                groups.setdefault(tuple(changed), []).append([record, *changed.values()])
+        for columns, records in groups.items():
+            # One set-based update per set of columns written (a row-by-row update is slow).
+            batch = pa.table(
+                {
+                    "_key": pa.array([str(r[0]) for r in records]),
+                    **{f"_v{i}": _column([r[i + 1] for r in records]) for i in range(len(columns))},
+                }
             )
+            sets = ", ".join(
+                f'"{column}" = cast(_batch._v{i} as {types[column]})'
+                for i, column in enumerate(columns)
+            )
+            con.register("_batch", batch)
+            try:
+                key = f'{built}."{writes.key}"'
+                where = f"{key} = _batch._key"
+                con.execute(f"update {built} set {sets} from _batch where {where}")
+            finally:
+                con.unregister("_batch")
+
+
+def _column(values: list[Any]) -> pa.Array:
+    """Return an Arrow column of written values (all-null ones as text: the cast types them)."""
+    if all(value is None for value in values):
+        return pa.array(values, pa.string())
+    return pa.array(values)

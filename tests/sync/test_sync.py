@@ -32,7 +32,7 @@ CHILD = Path(__file__).parents[1] / "support" / "sync_child.py"
 
 
 def expected(warehouse: Path, name: str) -> dict[str, dict[str, Any]]:
-    """Record key -> payload the model asks for (fill-empty fields left out where the CRM has one)."""
+    """Return record key -> payload the model asks for (fill-empty fields left out if set)."""
     spec = declared_syncs(ROOT)[name]
     with duckdb.connect(str(warehouse), read_only=True) as con:
         records, _ = build_records(spec, read_model(con, spec))

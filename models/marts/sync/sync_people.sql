@@ -8,6 +8,10 @@ lead_scores as (
     select * from {{ ref('fct_lead_scores') }}
 ),
 
+touchpoints as (
+    select * from {{ ref('int_touchpoints_unioned') }}
+),
+
 attribution as (
     select * from {{ ref('fct_attribution') }}
 ),
@@ -16,12 +20,9 @@ first_touches_ranked as (
     select
         person_id,
         channel,
-        row_number() over (
-            partition by person_id
-            order by converted_at asc, touched_at asc, touchpoint_id asc
-        ) as touch_rank
-    from attribution
-    where attribution_model = 'first_touch' and credit > 0
+        row_number() over (partition by person_id order by touched_at asc, touchpoint_id asc) as touch_rank
+    from touchpoints
+    where person_id is not null
 ),
 
 first_touch_channels as (
