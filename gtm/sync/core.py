@@ -144,8 +144,10 @@ def build_records(
         else:
             payload = {}
             for mapping in spec.fields:
-                if mapping.write == "fill_empty" and row.get(mapping.current or "") is not None:
-                    continue  # the CRM holds a value: its users own it
+                if mapping.write == "fill_empty" and (
+                    row.get(mapping.current or "") is not None or row.get(mapping.column) is None
+                ):
+                    continue  # the CRM holds a value (its users own it), or there is none to give
                 payload[mapping.name] = render(row.get(mapping.column), mapping.type)
         records[key] = (payload, extra)
     return records, skipped

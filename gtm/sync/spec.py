@@ -199,7 +199,7 @@ def declared_syncs(root: Path) -> dict[str, SyncSpec]:
         text = path.read_text(encoding="utf-8")
         if "syncs:" not in text:
             continue
-        document = yaml.load(text, Loader=loader) or {}  # noqa: S506 (a safe loader)
+        document = yaml.load(text, Loader=loader) or {}
         for model in document.get("models") or []:
             meta = ((model.get("config") or {}).get("meta") or {}) | (model.get("meta") or {})
             for raw in meta.get("syncs") or []:

@@ -197,7 +197,7 @@ def record_rejection(
     con.execute("begin transaction")
     try:
         _upsert(con, state_rows, begin=False)
-        con.executemany("insert into ops.sync_rejections values (?, ?, ?, ?, ?, ?, ?)", log_rows)
+        _insert(con, "insert into ops.sync_rejections", log_rows)
         con.execute("commit")
     except BaseException:
         con.execute("rollback")
@@ -217,12 +217,24 @@ def _upsert(con: duckdb.DuckDBPyConnection, rows: list[list[Any]], begin: bool =
     if begin:
         con.execute("begin transaction")
     try:
-        con.executemany(
-            "insert or replace into ops.sync_state values (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows
-        )
+        _insert(con, "insert or replace into ops.sync_state", rows)
         if begin:
             con.execute("commit")
     except BaseException:
         if begin:
             con.execute("rollback")
         raise
+
+
+def _insert(con: duckdb.DuckDBPyConnection, statement: str, rows: list[list[Any]]) -> None:
+    """Run `<statement> select * from <rows>` set-based (DuckDB's executemany goes row by row)."""
+    import pyarrow as pa
+
+    columns = list(zip(*rows, strict=True))
+    table = pa.table({f"c{i}": pa.array(list(values)) for i, values in enumerate(columns)})
+    name = f"_rows_{id(table)}"
+    con.register(name, table)
+    try:
+        con.execute(f"{statement} select * from {name}")
+    finally:
+        con.unregister(name)
