@@ -48,6 +48,7 @@ def one(
         shutil.copyfile(source, warehouse)
         hubspot = start_server("hubspot", world)
         salesforce = start_server("salesforce", world)
+        salesforce.state.writes.create_warehouse_fields()
         try:
             endpoints = Endpoints(
                 {

@@ -56,6 +56,7 @@ def demo_endpoints(world_dir: Path) -> Iterator[Endpoints]:
     """Serve the demo world's HubSpot and Salesforce while the syncs run; yield their endpoints.
 
     The local servers keep written values in memory: they are gone when the command ends.
+    The demo org gets the warehouse's custom fields first, as its admin would create them.
     """
     from gtm import sources
 
@@ -64,6 +65,8 @@ def demo_endpoints(world_dir: Path) -> Iterator[Endpoints]:
     try:
         for system in ("hubspot", "salesforce"):
             handles[system] = demo.start_server(system, world_dir)
+        # The demo org's admin has created the custom fields the Salesforce syncs write.
+        handles["salesforce"].state.writes.create_warehouse_fields()
         yield Endpoints(
             {name: demo.demo_settings(name, h.url, world_dir) for name, h in handles.items()}
         )

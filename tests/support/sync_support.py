@@ -25,6 +25,7 @@ class Crm:
         self.world = world
         self.hubspot = start_server("hubspot", world)
         self.salesforce = start_server("salesforce", world)
+        self.salesforce.state.writes.create_warehouse_fields()
 
     def endpoints(self) -> Endpoints:
         """Endpoints pointing the syncs at these servers."""

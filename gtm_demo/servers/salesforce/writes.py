@@ -9,8 +9,9 @@ per record in input order, `errors[{statusCode, message, fields}]`; `allOrNone` 
 `.../successfulResults/` and `.../failedResults/` CSV with `sf__Id`, `sf__Created`, `sf__Error`).
 Written values land in the served tables (see `overlay`), so the next ingest reads them back.
 
-The demo org has the warehouse's custom fields on Lead and Contact (`WAREHOUSE_FIELDS`), as an
-admin would create them; `WriteStore.drop_field` removes one (a sync must then stop).
+The world's org lacks the warehouse's custom fields; `WriteStore.create_warehouse_fields` creates
+them on Lead and Contact as an admin would (`gtm sync` on the demo and the tests call it), and
+`drop_field` removes one (a sync must then stop).
 """
 
 from __future__ import annotations
@@ -74,10 +75,13 @@ class WriteStore:
         self.jobs: dict[str, dict[str, Any]] = {}
         self._ids = itertools.count(1)
         self._lock = threading.RLock()
-        for sobject in ("Lead", "Contact"):
-            self.add_fields(sobject, WAREHOUSE_FIELDS)
 
     # --- admin ---------------------------------------------------------------------------------
+
+    def create_warehouse_fields(self) -> None:
+        """Create the syncs' custom fields on Lead and Contact, as the org's admin would."""
+        for sobject in ("Lead", "Contact"):
+            self.add_fields(sobject, WAREHOUSE_FIELDS)
 
     def add_fields(self, sobject: str, fields: dict[str, str]) -> None:
         """Create custom fields (name -> describe type) on `sobject`, as an admin does."""
