@@ -12,7 +12,8 @@ calls, and the ceiling the API's rate limit allows:
   adds): the ceiling reported is records per API call (200 for Collections, 10,000+ for Bulk)
   and the share of a 100,000-call day one full send costs.
 
-Results: bench/results/sync.json.
+Each run is timed twice on fresh servers and state; the better time counts (the first pays for
+imports and DuckDB's warm-up). Results: bench/results/sync.json.
 
     .venv/bin/python bench/bench_sync.py --warehouse /tmp/s1/wh.duckdb --world /tmp/s1/world
 """
@@ -28,6 +29,10 @@ import time
 from pathlib import Path
 from typing import Any
 
+# Imported before any timing: DuckDB loads pandas the first time an Arrow table is registered,
+# which the servers' overlay and the sync state both do.
+import pandas  # noqa: F401
+
 from gtm.project import find_repo_root
 from gtm.sync.core import Endpoints, run_syncs
 from gtm.sync.spec import SyncSettings
@@ -41,7 +46,14 @@ SALESFORCE_DAILY_CALLS = 100_000
 def one(
     root: Path, source: Path, world: Path, sync: str, settings: SyncSettings, label: str
 ) -> dict[str, Any]:
-    """Run `sync` from an empty state on fresh servers; return its measurements."""
+    """Run `sync` from an empty state on fresh servers, twice; return the faster measurement."""
+    runs = [_once(root, source, world, sync, settings, label) for _ in range(2)]
+    return min(runs, key=lambda row: row["seconds"])
+
+
+def _once(
+    root: Path, source: Path, world: Path, sync: str, settings: SyncSettings, label: str
+) -> dict[str, Any]:
     work = Path(tempfile.mkdtemp(prefix="bench_sync_"))
     try:
         warehouse = work / "wh.duckdb"
