@@ -313,3 +313,108 @@ def _equal(value: Any, want: Any) -> bool:
     if isinstance(value, float) or isinstance(want, float | int):
         return math.isclose(float(value), float(want), rel_tol=0, abs_tol=1e-9)
     return str(value) == str(want)
+
+
+def test_gtm_sync_dry_run_on_the_command_line(built_warehouse, tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from gtm import cli
+
+    warehouse = copy_warehouse(built_warehouse.path, tmp_path, "cli")
+    monkeypatch.setenv("GTM_DUCKDB_PATH", str(warehouse))
+    runner = CliRunner()
+    world = str(built_warehouse.world)
+    result = runner.invoke(cli.app, ["sync", "--dry-run", "--world", world, "salesforce_leads"])
+    assert result.exit_code == 0, result.output
+    want = len(expected(warehouse, "salesforce_leads"))
+    assert f"salesforce_leads: would send {want}, created 0, updated {want}," in result.output
+    assert "Wh_Lead_Score__c=" in result.output  # the sample of new values
+    unknown = runner.invoke(cli.app, ["sync", "--dry-run", "--world", world, "nope"])
+    assert unknown.exit_code == 2
+    assert "unknown sync 'nope'; declared: hubspot_contacts, " in unknown.output
+
+
+def test_people_on_the_privacy_suppression_list_are_never_sent(built_warehouse, tmp_path):
+    warehouse = copy_warehouse(built_warehouse.path, tmp_path, "privacy")
+    before = expected(warehouse, "hubspot_contacts")
+    with duckdb.connect(str(warehouse)) as con:
+        erased = con.execute(
+            "select c.hubspot_contact_id, sha256(lower(trim(p.email))) "
+            "from marts.sync_hubspot_contacts as c inner join marts.dim_people as p "
+            "on c.person_id = p.person_id order by c.hubspot_contact_id limit 2"
+        ).fetchall()
+        con.execute("create schema if not exists ops")
+        con.execute("create table ops.privacy_suppressions (subject_hash varchar)")
+        con.executemany("insert into ops.privacy_suppressions values (?)", [[h] for _, h in erased])
+    after = expected(warehouse, "hubspot_contacts")
+    assert set(before) - set(after) == {key for key, _ in erased}
+
+
+def test_a_sync_stops_at_its_daily_budget_and_the_next_run_resumes(built_warehouse, tmp_path):
+    crm = Crm(built_warehouse.world)
+    try:
+        warehouse = copy_warehouse(built_warehouse.path, tmp_path, "budget")
+        names = ["salesforce_leads"]
+        # The org allows 1,000,000 calls a day: 3 calls (describe and two batches) spend 0.0003%.
+        tight = {"endpoints": crm.endpoints(), "settings": settings(daily_budget=0.000003)}
+        stopped = run_syncs(ROOT, warehouse, names, **tight)[0]
+        assert stopped.status == "budget"
+        assert "daily API calls" in stopped.message and "the next run resumes" in stopped.message
+        assert stopped.sent == 400
+        resumed = run_syncs(ROOT, warehouse, names, endpoints=crm.endpoints())[0]
+        assert resumed.status == "success"
+        assert stopped.sent + resumed.sent == len(expected(warehouse, "salesforce_leads"))
+        assert set(crm.written("salesforce_leads")) == set(expected(warehouse, "salesforce_leads"))
+    finally:
+        crm.stop()
+
+
+def test_upsert_by_email_creates_the_missing_contact_and_updates_the_known_one(
+    built_warehouse,
+):
+    from gtm.sync.hubspot import HubSpotWriter
+    from gtm.sync.spec import FieldMap, SyncSpec
+    from gtm.sync.state import Change
+    from gtm.sync.transport import Budget, hubspot_client
+
+    crm = Crm(built_warehouse.world)
+    try:
+        spec = SyncSpec(
+            "upsert_test",
+            "m",
+            "hubspot",
+            "contacts",
+            "email",
+            "upsert",
+            (FieldMap("firstname", "first_name"),),
+            id_property="email",
+        )
+        client = hubspot_client(crm.endpoints().settings["hubspot"])
+        known = client.get("/crm/v3/objects/contacts", params={"limit": 1, "properties": "email"})
+        known_email = known.json()["results"][0]["properties"]["email"]
+        batch = [
+            Change(known_email, {"firstname": "Known"}, "h1", None, {}),
+            Change("new.person@newco.io", {"firstname": "New"}, "h2", None, {}),
+        ]
+        outcomes = HubSpotWriter(client, Budget(1.0)).send(spec, batch)
+        assert [(o.ok, o.created) for o in outcomes] == [(True, False), (True, True)]
+        found = client.post(
+            "/crm/v3/objects/contacts/search",
+            json={
+                "filterGroups": [
+                    {
+                        "filters": [
+                            {
+                                "propertyName": "email",
+                                "operator": "EQ",
+                                "value": "new.person@newco.io",
+                            }
+                        ]
+                    }
+                ],
+                "properties": ["firstname"],
+            },
+        ).json()["results"]
+        assert [r["properties"]["firstname"] for r in found] == ["New"]
+    finally:
+        crm.stop()

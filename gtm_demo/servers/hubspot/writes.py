@@ -250,7 +250,8 @@ class WriteStore:
                 updates.setdefault(target, {}).update(stored)
                 record = {
                     "id": target,
-                    "properties": {k: v for k, v in properties.items()},
+                    "properties": dict(properties)
+                    | ({id_property: given} if upsert and id_property else {}),
                     "createdAt": iso(moment),
                     "updatedAt": iso(moment),
                     "archived": False,
