@@ -196,7 +196,8 @@ def run_syncs(
                 record_run(con, result)
             say(result.line())
             for sample in result.samples:
-                say(f"  {sample['key']}: {_diff(sample['old'], sample['new'])}")
+                key = "<e-mail>" if "@" in sample["key"] else sample["key"]  # never print one
+                say(f"  {key}: {_diff(sample['old'], sample['new'])}")
             results.append(result)
     return results
 

@@ -93,7 +93,7 @@ class SyncResult:
 
 
 def record_run(con: duckdb.DuckDBPyConnection, result: SyncResult) -> None:
-    """Append the sync's run row to `ops.sync_runs` (dry runs included, flagged)."""
+    """Append the sync's run row to `ops.sync_runs` (a dry run writes nothing, so has none)."""
     con.execute(
         "insert into ops.sync_runs values "
         "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",

@@ -22,6 +22,7 @@ from sync_support import Crm, copy_warehouse, settings
 from gtm.project import find_repo_root
 from gtm.sync.core import build_records, read_model, run_syncs
 from gtm.sync.spec import declared_syncs
+from gtm_demo.serving import Fault
 from gtm_demo.settings import demo_source
 from ingest.pipelines import IngestContext, run_source
 
@@ -178,7 +179,12 @@ def test_rejections_are_counted_retried_and_given_up(built_warehouse, tmp_path):
         crm.store("salesforce").rejections.update(dict.fromkeys(lead_keys, "Owner rule"))
         names = ["hubspot_contacts", "salesforce_leads"]
         options = {"endpoints": crm.endpoints(), "settings": settings(max_attempts=2)}
+        # Throttling and a server error on whole batches are retried, never counted as rejections.
+        batch_update = "/crm/v3/objects/contacts/batch/update"
+        crm.hubspot.plan.add(Fault("status", 1, batch_update, status=429, retry_after=0.2))
+        crm.hubspot.plan.add(Fault("status", 1, batch_update, status=503))
         first = by_name(run_syncs(ROOT, warehouse, names, **options))
+        assert len(crm.hubspot.plan.injected) == 2
         assert first["hubspot_contacts"].rejected == 3
         assert first["salesforce_leads"].rejected == 2
         assert first["hubspot_contacts"].updated == len(expected(warehouse, "hubspot_contacts")) - 3
