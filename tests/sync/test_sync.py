@@ -424,3 +424,29 @@ def test_upsert_by_email_creates_the_missing_contact_and_updates_the_known_one(
         assert [r["properties"]["firstname"] for r in found] == ["New"]
     finally:
         crm.stop()
+
+
+def test_gtm_run_ends_with_the_syncs_when_enabled(built_warehouse, tmp_path, monkeypatch):
+    from gtm.ops import run
+    from gtm.ops.report import PublishOutcome, RunReport
+
+    warehouse = copy_warehouse(built_warehouse.path, tmp_path, "run")
+    report = RunReport(
+        run_id="r1", started_at=datetime.now().astimezone(), mode="demo", warehouse=str(warehouse)
+    )
+    report.publish = PublishOutcome(path="p", tested=True)
+    run._sync_stage(ROOT, warehouse, report, built_warehouse.world, lambda _line: None)
+    assert [stage.stage for stage in report.stages] == []  # gtm.sync.enabled is false by default
+    monkeypatch.setenv("GTM__SYNC__ENABLED", "true")
+    monkeypatch.setenv("GTM__SYNC__NAMES", '["salesforce_contacts", "hubspot_tier1_uncontacted"]')
+    run._sync_stage(ROOT, warehouse, report, built_warehouse.world, lambda _line: None)
+    assert [stage.stage for stage in report.stages] == ["sync"]
+    assert report.errors == []
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        rows = con.execute(
+            "select sync_name, status, sent from ops.sync_runs order by 1"
+        ).fetchall()
+    assert rows == [
+        ("hubspot_tier1_uncontacted", "success", len(expected(warehouse, SEGMENT_SYNCS[0]))),
+        ("salesforce_contacts", "success", len(expected(warehouse, "salesforce_contacts"))),
+    ]
