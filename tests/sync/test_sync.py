@@ -450,3 +450,34 @@ def test_gtm_run_ends_with_the_syncs_when_enabled(built_warehouse, tmp_path, mon
         ("hubspot_tier1_uncontacted", "success", len(expected(warehouse, SEGMENT_SYNCS[0]))),
         ("salesforce_contacts", "success", len(expected(warehouse, "salesforce_contacts"))),
     ]
+
+
+def test_the_local_salesforce_answers_collections_record_by_record(built_warehouse):
+    """sObject Collections as Salesforce documents them: 200 with a result per record, in order;
+    `allOrNone: true` applies nothing when one record fails."""
+    from gtm.sync.transport import salesforce_client
+
+    crm = Crm(built_warehouse.world)
+    try:
+        client, version = salesforce_client(crm.endpoints().settings["salesforce"])
+        query = f"/services/data/{version}/query"
+        soql = "SELECT Id FROM Lead WHERE IsConverted = false ORDER BY Id LIMIT 2"
+        first, second = [r["Id"] for r in client.get(query, params={"q": soql}).json()["records"]]
+        path = f"/services/data/{version}/composite/sobjects"
+        lead = {"type": "Lead"}
+        records = [
+            {"attributes": lead, "id": first, "Wh_Lead_Score__c": 12.5},
+            {"attributes": lead, "id": second, "Wh_Lead_Score__c": "high"},
+            {"attributes": lead, "id": second, "CreatedDate": "2020-01-01T00:00:00Z"},
+        ]
+        answer = client.request("PATCH", path, json={"allOrNone": True, "records": records}).json()
+        assert [r["success"] for r in answer] == [False, False, False]
+        assert answer[0]["errors"][0]["statusCode"] == "ALL_OR_NONE_OPERATION_ROLLED_BACK"
+        assert answer[1]["errors"][0]["statusCode"] == "INVALID_TYPE_ON_FIELD_IN_RECORD"
+        assert answer[2]["errors"][0]["statusCode"] == "INVALID_FIELD_FOR_INSERT_UPDATE"
+        assert crm.written("salesforce_leads") == {}
+        answer = client.request("PATCH", path, json={"allOrNone": False, "records": records}).json()
+        assert [r["success"] for r in answer] == [True, False, False]
+        assert crm.written("salesforce_leads") == {first: {"Wh_Lead_Score__c": 12.5}}
+    finally:
+        crm.stop()

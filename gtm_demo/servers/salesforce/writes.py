@@ -174,7 +174,13 @@ class WriteStore:
             raise SalesforceError(400, "EXCEEDED_ID_LIMIT", "record limit reached")
         with self._lock:
             update = request.method == "PATCH"
-            results = self.update(records) if update else self.create(records)
+            all_or_none = bool(body.get("allOrNone"))
+            if update:
+                results = self.update(records, all_or_none)
+            elif all_or_none and any(not r["success"] for r in self.check_create(records)):
+                results = self.check_create(records)
+            else:
+                results = self.create(records)
         if body.get("allOrNone") and any(not r["success"] for r in results):
             rolled = _problem("ALL_OR_NONE_OPERATION_ROLLED_BACK", "Record rolled back")
             results = [r if not r["success"] else _result(r["id"], [rolled]) for r in results]
@@ -187,7 +193,10 @@ class WriteStore:
             raise SalesforceError(400, "JSON_PARSER_ERROR", f"Unexpected character: {exc}") from exc
 
     def update(self, records: list[dict], all_or_none: bool = False) -> list[dict]:
-        """Apply updates; one result per record, in input order."""
+        """Apply updates; one result per record, in input order.
+
+        With `all_or_none`, one failure applies nothing (the others report a rollback).
+        """
         moment = self.org.state.moment
         results, changes = [], {}
         live: dict[str, dict] = {}
@@ -229,8 +238,26 @@ class WriteStore:
             stored |= {"LastModifiedDate": moment, "SystemModstamp": moment}
             changes.setdefault(sobject, {}).setdefault(record_id, {}).update(stored)
             results.append(_result(record_id, []))
+        if all_or_none and any(not r["success"] for r in results):
+            return results
         for sobject, values in changes.items():
             self.overlay.update(f"salesforce/{sobject}", values, key="Id")
+        return results
+
+    def check_create(self, records: list[dict]) -> list[dict]:
+        """Validate records to insert without inserting them (for `allOrNone`)."""
+        results = []
+        for record in records:
+            sobject = (record.get("attributes") or {}).get("type")
+            if sobject not in ("Campaign", "CampaignMember"):
+                results.append(
+                    _result(None, [_problem("INVALID_TYPE", f"cannot create {sobject}")])
+                )
+                continue
+            stored, problem = self.coerce(sobject, record, creating=True)
+            if not problem and sobject == "CampaignMember":
+                problem = self._member_problem(dict(stored))
+            results.append(_result(None, [problem] if problem else []))
         return results
 
     def create(self, records: list[dict]) -> list[dict]:
