@@ -315,6 +315,50 @@ def build_command(select: SelectOption = None) -> None:
         raise typer.Exit(code=1)
 
 
+@app.command("sync")
+def sync_command(
+    names: Annotated[
+        list[str] | None,
+        typer.Argument(
+            metavar="[NAME]...", help="Syncs to run (default: all declared).", show_default=False
+        ),
+    ] = None,
+    dry_run: Annotated[
+        bool,
+        typer.Option("--dry-run", help="Print what would be sent, with a sample; send nothing."),
+    ] = False,
+    full_resync: Annotated[
+        bool, typer.Option("--full-resync", help="Send every record, changed or not.")
+    ] = False,
+    world_dir: WorldOption = None,
+    live: LiveOption = False,
+) -> None:
+    """Write lead scores and segments from the warehouse into HubSpot and Salesforce.
+
+    Syncs are declared in the dbt project (`config.meta.syncs` of the `sync_` models). Only
+    records changed since the last successful send go, plus earlier rejections. By default to
+    the demo world's local servers, or to the real APIs with --live (the sources' credentials).
+    """
+    from gtm.sync import core
+
+    root = project.find_repo_root()
+    with _guard(), _warehouse_lock(root, "gtm sync") as warehouse:
+        options = {"dry_run": dry_run, "full_resync": full_resync, "say": console.say}
+        if live:
+            results = core.run_syncs(root, warehouse, names or [], **options)
+        else:
+            world_dir = world_dir or root / project.DEFAULT_WORLD_DIR
+            with core.demo_endpoints(world_dir) as endpoints:
+                results = core.run_syncs(
+                    root, warehouse, names or [], endpoints=endpoints, **options
+                )
+    failed = [r for r in results if r.status in ("failed", "budget")]
+    for result in failed:
+        console.error_line(f"{result.name}: {result.message}")
+    if failed:
+        raise typer.Exit(code=1)
+
+
 @app.command("run")
 def run_command(
     scale: ScaleOption = world.DEFAULT_SCALE,

@@ -316,6 +316,7 @@ def _work(
                 return loaded_world
         _ingest_stage(root, warehouse, report, names, options.world_dir, past, settings, steps)
     _build_and_publish(root, warehouse, report, settings, options.select, steps)
+    _sync_stage(root, warehouse, report, options.world_dir, say)
     return loaded_world
 
 
@@ -409,6 +410,33 @@ def _dashboard_stage(root: Path, warehouse: Path, report: RunReport, published: 
         return
     report.dashboard = {"path": str(path), "built": True}
     report.stages.append(Stage("dashboard", time.perf_counter() - started))
+
+
+def _sync_stage(
+    root: Path, warehouse: Path, report: RunReport, world_dir: Path | None, say: Say
+) -> None:
+    """Run the reverse-ETL syncs when `gtm.sync.enabled`, after a tested build only."""
+    from gtm.sync import core, spec
+
+    sync_settings = spec.load_settings()
+    if not sync_settings.enabled or report.publish is None or not report.publish.tested:
+        return
+    started = time.perf_counter()
+    try:
+        if world_dir is None:
+            results = core.run_syncs(root, warehouse, sync_settings.names, say=say)
+        else:
+            with core.demo_endpoints(world_dir) as endpoints:
+                results = core.run_syncs(
+                    root, warehouse, sync_settings.names, endpoints=endpoints, say=say
+                )
+    except GtmError as exc:
+        report.errors.append(RunError("sync", str(exc)))
+        return
+    for result in results:
+        if result.status in ("failed", "budget"):
+            report.errors.append(RunError("sync", f"{result.name}: {result.message}"))
+    report.stages.append(Stage("sync", time.perf_counter() - started))
 
 
 def _finish(

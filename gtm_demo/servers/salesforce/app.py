@@ -56,6 +56,7 @@ from gtm_demo.servers.salesforce.snapshots import (
     _reference_to,
 )
 from gtm_demo.servers.salesforce.soql import _malformed, parse_soql
+from gtm_demo.servers.salesforce.writes import write_routes
 from gtm_demo.serving import (
     FaultPlan,
     ServerHandle,
@@ -526,6 +527,7 @@ def create_app(
         Route(f"{data}/jobs/query/", create_job, methods=["POST"]),
         Route(f"{data}/jobs/query/{{job}}", job_info, methods=["GET", "DELETE", "PATCH"]),
         Route(f"{data}/jobs/query/{{job}}/results", job_results),
+        *write_routes(org),
         *admin_routes(state, plan),
     ]
     app = Starlette(
