@@ -7,11 +7,20 @@ can open, and moves it into place with `os.replace`. A reader that has the old f
 reading its snapshot; the next connection sees the new one; a run killed midway leaves the last
 good file untouched. In the published file the marts sit in its default schema, so a BI user types
 `fct_attribution` (or `marts.fct_attribution` after `attach 'marts.duckdb'`): one way only.
+
+The published file carries no direct identifier. The policy comes from dbt's manifest (each
+column's `meta: {pii: ...}`, see `gtm.privacy.policy`): `drop` leaves the column out,
+`pseudonymise` replaces each value by its HMAC-SHA256 under the secret key (computed in Python,
+so the key never reaches SQL, the warehouse or the file), `domain` keeps an e-mail's domain. A
+column whose name says it is personal (e-mail, name, phone, IP, free text, person key) and that
+carries no tag stops the publish, as does a tag with no known treatment: nothing is copied
+untreated.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,12 +30,20 @@ import duckdb
 
 from gtm import project
 from gtm.ops.report import PublishOutcome
+from gtm.privacy import keys, policy
 
 MARTS_SCHEMA = "marts"
 STORAGE_VERSION = "v1.4.0"
 """The storage format of the published file: readable by DuckDB 1.4 and later clients."""
 INFO_TABLE = "gtm_publish_info"
 """One row in the published file: which run published it and when."""
+PSEUDONYMISE_FUNCTION = "gtm_pseudonymise"
+"""The Python function (HMAC under the secret key) registered on the publish connection only."""
+PUBLISH_HASH_PREFIX = "publish:"
+"""Published hashes are made of this prefix and the value, so they never equal a subject hash."""
+
+KeyProvider = Callable[[], str]
+"""Returns the HMAC key; called only when a published column is pseudonymised."""
 
 
 @dataclass(frozen=True)
@@ -82,8 +99,56 @@ def _fsync(path: Path) -> None:
         os.close(fd)
 
 
-def publish_marts(duckdb_path: Path, target: Path, run_id: str) -> Published:
-    """Copy the warehouse's marts into a new file and move it atomically onto `target`."""
+def _ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def column_expression(
+    table: str, column: str, treatment: str | None, kind: str | None
+) -> str | None:
+    """Return the SQL that publishes `column` (None: left out); refuse what would leak.
+
+    Raises `PolicyError` for a personal column without a tag or a tag with no known treatment.
+    """
+    quoted = _ident(column)
+    if treatment is None:
+        if kind is not None:
+            raise policy.PolicyError(
+                f"{MARTS_SCHEMA}.{table}.{column} looks like {kind.replace('_', ' ')} but has no "
+                "pii tag in its YAML (config: {meta: {pii: drop|pseudonymise|domain}}); "
+                "nothing was published"
+            )
+        return quoted
+    if treatment == "drop":
+        return None
+    if treatment == "pseudonymise":
+        return f"{PSEUDONYMISE_FUNCTION}(cast({quoted} as varchar)) as {quoted}"
+    if treatment == "domain":
+        return f"nullif(lower(split_part(cast({quoted} as varchar), '@', 2)), '') as {quoted}"
+    raise policy.PolicyError(
+        f"{MARTS_SCHEMA}.{table}.{column}: pii treatment {treatment!r} is unknown; nothing was "
+        "published"
+    )
+
+
+def manifest_path(root: Path, warehouse: Path) -> Path:
+    """Return dbt's manifest for `warehouse` (in its target folder)."""
+    return project.target_dir(root, warehouse) / "manifest.json"
+
+
+def publish_marts(
+    duckdb_path: Path,
+    target: Path,
+    run_id: str,
+    manifest: Mapping[str, Any] | None = None,
+    key: KeyProvider | None = None,
+) -> Published:
+    """Copy the warehouse's marts into a new file and move it atomically onto `target`.
+
+    Each column is treated as its `pii` tag in `manifest` says (see `column_expression`);
+    without a manifest only columns whose names are of no personal kind can be published. `key`
+    gives the HMAC key when a column is pseudonymised.
+    """
     if target.resolve() == duckdb_path.resolve():
         raise ValueError(f"the publish path {target} is the warehouse itself; choose another file")
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -91,14 +156,72 @@ def publish_marts(duckdb_path: Path, target: Path, run_id: str) -> Published:
         leftover.unlink()  # a killed publish; the caller holds the run lock, so nobody writes it
     staging = staging_path(target, run_id)
     try:
-        return _publish(duckdb_path, target, staging, run_id)
+        return _publish(duckdb_path, target, staging, run_id, manifest or {}, key)
     except BaseException:
         for partial in _leftovers(target):  # a failed publish cleans up after itself
             partial.unlink(missing_ok=True)
         raise
 
 
-def _publish(duckdb_path: Path, target: Path, staging: Path, run_id: str) -> Published:
+def _selects(
+    con: duckdb.DuckDBPyConnection, names: list[str], manifest: Mapping[str, Any]
+) -> dict[str, str]:
+    """Return each table's select list, checked against the policy before anything is copied."""
+    selects: dict[str, str] = {}
+    for name in names:
+        tagged = policy.table_policy(manifest, MARTS_SCHEMA, name)
+        found = [
+            column
+            for (column,) in con.execute(
+                "select column_name from information_schema.columns where table_catalog = "
+                "'warehouse' and table_schema = ? and table_name = ? order by ordinal_position",
+                [MARTS_SCHEMA, name],
+            ).fetchall()
+        ]
+        expressions = [
+            expression
+            for column in found
+            if (
+                expression := column_expression(
+                    name, column, tagged.get(column), policy.personal_kind(column)
+                )
+            )
+            is not None
+        ]
+        if not expressions:
+            raise policy.PolicyError(
+                f"{MARTS_SCHEMA}.{name}: every column is dropped by the policy"
+            )
+        selects[name] = ", ".join(expressions)
+    return selects
+
+
+def _register_pseudonymise(con: duckdb.DuckDBPyConnection, key: KeyProvider | None) -> None:
+    if key is None:
+        raise policy.PolicyError("a published column is pseudonymised but no HMAC key was given")
+    secret = key()
+
+    def pseudonymise(value: str | None) -> str | None:
+        return None if value is None else keys.keyed_hash(secret, PUBLISH_HASH_PREFIX + value)
+
+    con.create_function(
+        PSEUDONYMISE_FUNCTION,
+        pseudonymise,
+        ["VARCHAR"],
+        "VARCHAR",
+        null_handling="special",
+        side_effects=False,
+    )
+
+
+def _publish(
+    duckdb_path: Path,
+    target: Path,
+    staging: Path,
+    run_id: str,
+    manifest: Mapping[str, Any],
+    key: KeyProvider | None,
+) -> Published:
     published_at = datetime.now(UTC).isoformat(timespec="seconds")
     tables: dict[str, int] = {}
     with duckdb.connect() as con:
@@ -117,10 +240,13 @@ def _publish(duckdb_path: Path, target: Path, staging: Path, run_id: str) -> Pub
         ]
         if not names:
             raise ValueError(f"the warehouse has no tables in schema {MARTS_SCHEMA!r} to publish")
+        selects = _selects(con, names, manifest)
+        if any(f"{PSEUDONYMISE_FUNCTION}(" in select for select in selects.values()):
+            _register_pseudonymise(con, key)
         for name in names:
             con.execute(
                 f"create table publish.main.{_quote(name)} as "
-                f"select * from warehouse.{MARTS_SCHEMA}.{_quote(name)}"
+                f"select {selects[name]} from warehouse.{MARTS_SCHEMA}.{_quote(name)}"
             )
             count = con.execute(f"select count(*) from publish.main.{_quote(name)}").fetchone()
             tables[name] = int(count[0]) if count else 0
@@ -151,14 +277,26 @@ def read_published(target: Path) -> dict[str, Any] | None:
     return {"run_id": row[0], "published_at": row[1].isoformat()}
 
 
+def publish_with_policy(root: Path, warehouse: Path, target: Path, run_id: str) -> Published:
+    """Publish with the policy of the warehouse's manifest and the project's HMAC key.
+
+    A missing key is generated into `.dlt/secrets.toml` (see `gtm.privacy.keys`).
+    """
+    manifest = policy.load_manifest(manifest_path(root, warehouse))
+    return publish_marts(
+        warehouse, target, run_id, manifest, key=lambda: keys.load_key(create_in=root)[0]
+    )
+
+
 def publish_if_tested(
-    warehouse: Path, target: Path, run_id: str, build: Any
+    warehouse: Path, target: Path, run_id: str, build: Any, root: Path | None = None
 ) -> tuple[PublishOutcome, Exception | None]:
     """Publish the marts when `build` (a `DbtSummary`, or None) passed every test.
 
     Otherwise, or when publishing fails, BI keeps the last publish and the outcome says which.
     Returns the outcome and the error that stopped the publish, if any.
     """
+    root = root or project.find_repo_root()
     tested = build is not None and build.success and not build.failed
     outcome = PublishOutcome(path=str(target), tested=tested)
     if not tested:
@@ -166,8 +304,8 @@ def publish_if_tested(
         outcome.kept = read_published(target)
         return outcome, None
     try:
-        done = publish_marts(warehouse, target, run_id)
-    except (duckdb.Error, OSError, ValueError) as exc:
+        done = publish_with_policy(root, warehouse, target, run_id)
+    except (duckdb.Error, OSError, ValueError, keys.HmacKeyError) as exc:
         outcome.reason = "publishing failed"
         outcome.kept = read_published(target)
         return outcome, exc

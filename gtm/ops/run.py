@@ -283,7 +283,9 @@ def _build_and_publish(
         report.stages.append(Stage("build", report.dbt.seconds))
     target = publish.publish_path(warehouse, settings.publish_path, root)
     started = time.perf_counter()
-    report.publish, error = publish.publish_if_tested(warehouse, target, report.run_id, report.dbt)
+    report.publish, error = publish.publish_if_tested(
+        warehouse, target, report.run_id, report.dbt, root
+    )
     if error is not None:
         report.errors.append(RunError("publish", one_line(error)))
     elif report.publish.published:
