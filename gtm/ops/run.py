@@ -137,7 +137,11 @@ def ingest(
             pool.shutdown(wait=False, cancel_futures=True)  # Ctrl-C: do not wait for the loads
             raise
         pool.shutdown()
-        return results
+    # Erased people and expired events leave raw before any model reads it.
+    from gtm.privacy.forget import apply_suppressions
+
+    apply_suppressions(root, warehouse, say)
+    return results
 
 
 # --------------------------------------------------------------------------------------------------
