@@ -406,6 +406,8 @@ def forget_command(
         (console.say if outcome.status in ("done", "not_found") else console.error_line)(
             outcome.line()
         )
+    if report.steps:
+        console.say(report.summary())
     console.say(f"Request {report.request_id}: audit rows in ops.privacy_erasures.")
     if not report.ok:
         raise typer.Exit(code=1)

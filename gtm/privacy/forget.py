@@ -89,6 +89,25 @@ class ForgetReport:
     subjects: list[SubjectOutcome] = field(default_factory=list)
     steps: dict[str, Any] = field(default_factory=dict)
 
+    def summary(self) -> str:
+        """One line saying what the shared steps did (nothing personal in it)."""
+        steps = self.steps
+        if not steps:
+            return "Nothing was erased."
+        models = sum(steps.get("models_rebuilt", {}).values())
+        size = steps.get("warehouse_bytes", {})
+        parts = [
+            f"{steps.get('dlt_staging_rows_removed', 0)} dlt staging row(s) and "
+            f"{steps.get('load_packages_removed', 0)} load package(s) removed",
+            f"{models} model(s) rebuilt",
+            f"published: {steps.get('published', 'nothing was published')}",
+            f"dashboard: {steps.get('dashboard', '-')}",
+            f"{len(steps.get('target_files_removed', []))} other target file(s) removed",
+        ]
+        if size:
+            parts.append(f"warehouse rewritten ({size['before']:,} -> {size['after']:,} bytes)")
+        return "; ".join(parts) + "."
+
     @property
     def ok(self) -> bool:
         """Whether every valid subject is done or was not found (nothing partial or failed)."""

@@ -44,7 +44,7 @@ KINDS: dict[str, re.Pattern[str]] = {
     ),
     "person_key": re.compile(
         r"(^|_)(person|contact|lead|who|visitor|subject)_ids?$|^lead_or_contact_id$|"
-        r"^linked_people$|^merged_contact_ids?$|^person_record_id$|^recipient_id$"
+        r"^merged_contact_ids?$|^person_record_id$|^recipient_id$"
     ),
 }
 """Column-name patterns of each personal kind (matched against the lower-cased column name)."""
