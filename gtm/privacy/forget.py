@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import importlib
 import inspect
-import os
+import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -322,7 +322,7 @@ def forget(
     from gtm.ops.run import one_line
 
     asked = _now()
-    report = ForgetReport(request_id=f"{asked:%Y%m%dT%H%M%SZ}-{os.getpid()}")
+    report = ForgetReport(request_id=f"{asked:%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}")
     key, created = keys.load_key(create_in=root)
     if created:
         say("No HMAC key was configured: a new one is in .dlt/secrets.toml; back it up.")
