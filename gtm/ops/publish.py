@@ -30,7 +30,7 @@ import duckdb
 
 from gtm import project
 from gtm.ops.report import PublishOutcome
-from gtm.privacy import keys, policy
+from gtm.privacy import audit, keys, policy
 
 MARTS_SCHEMA = "marts"
 STORAGE_VERSION = "v1.4.0"
@@ -280,12 +280,21 @@ def read_published(target: Path) -> dict[str, Any] | None:
 def publish_with_policy(root: Path, warehouse: Path, target: Path, run_id: str) -> Published:
     """Publish with the policy of the warehouse's manifest and the project's HMAC key.
 
-    A missing key is generated into `.dlt/secrets.toml` (see `gtm.privacy.keys`).
+    When a mart column is pseudonymised, the key is read first (a missing one is generated into
+    `.dlt/secrets.toml`, see `gtm.privacy.keys`) and checked against the fingerprint the
+    warehouse recorded, so that the published pseudonyms and the suppression list never silently
+    change key. The caller holds the warehouse lock.
     """
     manifest = policy.load_manifest(manifest_path(root, warehouse))
-    return publish_marts(
-        warehouse, target, run_id, manifest, key=lambda: keys.load_key(create_in=root)[0]
+    pseudonymised = any(
+        c.layer == "marts" and c.treatment == "pseudonymise" for c in policy.columns(manifest)
     )
+    if not pseudonymised:
+        return publish_marts(warehouse, target, run_id, manifest)
+    secret, _created = keys.load_key(create_in=root)
+    with duckdb.connect(str(warehouse)) as con:
+        audit.check_key(con, secret, datetime.now(UTC))
+    return publish_marts(warehouse, target, run_id, manifest, key=lambda: secret)
 
 
 def publish_if_tested(
