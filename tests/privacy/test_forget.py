@@ -150,7 +150,8 @@ def snapshot(path: Path, person: Person) -> dict:
         }
         mine = {
             name: con.execute(
-                f"select count(*) from {name} where {cond}", person.params()
+                f"select count(*) from {name} where {cond}",
+                {k: v for k, v in person.params().items() if f"${k}" in cond},
             ).fetchone()[0]
             for name, cond in PERSON_ROWS.items()
         }
