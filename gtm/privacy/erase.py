@@ -294,12 +294,13 @@ def _children(
 def purge_raw(con: duckdb.DuckDBPyConnection, identity: Identity) -> dict[str, int]:
     """Delete the person's rows from every raw table (and their dlt child rows); return counts.
 
-    Runs in the caller's transaction.
+    A nested table (`<table>__<field>`) loses the children of deleted rows, and its own rows that
+    hold the person's e-mail. Runs in the caller's transaction.
     """
     known = tables(con)
     removed: dict[str, int] = {}
     for schema, table in sorted(known):
-        if not _is_raw(schema, table) or "__" in table:
+        if not _is_raw(schema, table):
             continue
         conditions, params = _conditions(known, schema, table, identity)
         if not conditions:
