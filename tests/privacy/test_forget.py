@@ -384,7 +384,8 @@ def test_the_audit_row_holds_a_keyed_hash_and_what_was_removed(forgotten):
     assert json.loads(removed) == mine
     with duckdb.connect(str(forgotten.warehouse), read_only=True) as con:
         suppressed = {
-            r[0] for r in con.execute("select subject_hash from ops.privacy_suppressions")
+            r[0]
+            for r in con.execute("select subject_hash from ops.privacy_suppressions").fetchall()
         }
     person = forgotten.person
     assert keys.keyed_hash(KEY, f"email:{person.email}") in suppressed
