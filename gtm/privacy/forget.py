@@ -102,7 +102,8 @@ class ForgetReport:
             f"{models} model(s) rebuilt",
             f"published: {steps.get('published', 'nothing was published')}",
             f"dashboard: {steps.get('dashboard', '-')}",
-            f"{len(steps.get('target_files_removed', []))} other target file(s) removed",
+            "target files holding the person removed: "
+            + (", ".join(steps.get("target_files_removed", [])) or "none"),
         ]
         if size:
             parts.append(f"warehouse rewritten ({size['before']:,} -> {size['after']:,} bytes)")
@@ -407,7 +408,8 @@ def _erase(
     stale = _files_holding(project.target_dir(root, warehouse), strings)
     for path in stale:
         path.unlink()
-    report.steps["target_files_removed"] = [str(p.name) for p in stale]
+    target_dir = project.target_dir(root, warehouse)
+    report.steps["target_files_removed"] = [str(p.relative_to(target_dir)) for p in stale]
     before = compact.compact_file(warehouse)
     report.steps["warehouse_bytes"] = {"before": before, "after": warehouse.stat().st_size}
     with _connect(warehouse) as con:
