@@ -108,13 +108,17 @@ def main() -> None:
     from gtm.dashboard import build_dashboard
     from gtm.ops import publish
     from gtm.ops.health import RunHealth
+    from gtm.privacy import policy
 
     args.work.mkdir(parents=True, exist_ok=True)
     warehouse = build_warehouse(args.work, args.scale, args.seed)
     published = args.work / "marts.duckdb"
     started = time.perf_counter()
     health = RunHealth(run_report(warehouse), args.work / "target" / "run_results.json")
-    publish.publish_marts(warehouse, published, RUN_ID, health=health)
+    manifest = policy.load_manifest(args.work / "target" / "manifest.json")
+    publish.publish_marts(
+        warehouse, published, RUN_ID, manifest, key=lambda: "bench-key", health=health
+    )
     publish_seconds = time.perf_counter() - started
     out = args.work / "dashboard" / "index.html"
     seconds = []

@@ -479,6 +479,54 @@ def dashboard_command(
 
 
 # --------------------------------------------------------------------------------------------------
+# privacy
+
+
+@app.command("forget")
+def forget_command(
+    subjects: Annotated[
+        list[str] | None,
+        typer.Argument(
+            metavar="[SUBJECT]...",
+            help="E-mail addresses or CRM ids (hubspot:123, salesforce:00Q..., or bare ids).",
+            show_default=False,
+        ),
+    ] = None,
+    files: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--file", "-f", metavar="FILE", help="A file of subjects, one per line; repeatable."
+        ),
+    ] = None,
+) -> None:
+    """Erase people from the warehouse, dlt's folders, the models and the published file.
+
+    Each subject gets one line and a row in ops.privacy_erasures (keyed hash, never the e-mail);
+    its identifiers go on ops.privacy_suppressions so no later ingest brings it back. Exit status
+    1 when a request is invalid or an erasure is not complete (rerun to complete it).
+    """
+    from gtm.privacy import forget
+    from gtm.privacy import subjects as parse
+
+    root = project.find_repo_root()
+    with _guard():
+        wanted = parse.gather(subjects or [], files or [])
+        if not wanted:
+            raise GtmError("give at least one e-mail address or CRM id, or --file with some")
+        with _warehouse_lock(root, "gtm forget") as warehouse:
+            report = forget.forget(root, warehouse, wanted, say=console.say)
+    for outcome in report.subjects:
+        (console.say if outcome.status in ("done", "not_found") else console.error_line)(
+            outcome.line()
+        )
+    if report.steps:
+        console.say(report.summary())
+    console.say(f"Request {report.request_id}: audit rows in ops.privacy_erasures.")
+    if not report.ok:
+        raise typer.Exit(code=1)
+
+
+# --------------------------------------------------------------------------------------------------
 # entry point
 
 

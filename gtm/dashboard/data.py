@@ -422,14 +422,14 @@ class Published:
     # lead scoring
 
     def call_list(self, limit: int = 15) -> Rows:
-        """Return the open leads to call first (call_priority_rank), with why."""
+        """Return the open leads to call first (call_priority_rank), with why.
+
+        The published file carries no names (see gtm.privacy): a lead is its title and company
+        here, and its name is in the CRM, where `gtm sync` writes the same rank.
+        """
         return self.rows(
             """
             select fct_lead_scores.call_priority_rank as rank,
-                trim(
-                    coalesce(dim_people.first_name, '') || ' '
-                    || coalesce(dim_people.last_name, '')
-                ) as person,
                 dim_people.title, dim_people.company_name as company,
                 fct_lead_scores.predictive_probability as probability,
                 fct_lead_scores.lead_score, fct_lead_scores.lead_grade,

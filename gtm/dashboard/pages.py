@@ -207,7 +207,6 @@ def lead_scoring(published: Published) -> Page:
         else "",
         [
             Column("#", "rank", fmt.count, True),
-            Column("Person", "person"),
             Column("Title", "title"),
             Column("Company", "company"),
             Column("P(opportunity)", "probability", fmt.percent, True),
@@ -222,6 +221,8 @@ def lead_scoring(published: Published) -> Page:
         ],
         calls,
         note=(
+            "Names stay in the CRM (the published file carries none; `gtm sync` writes the "
+            "same rank there). "
             "Why: the signals that add most to the predictive score, then the largest "
             "rule-based points."
         ),

@@ -229,3 +229,23 @@ def run_dbt_build(
     else:
         counts, failed, warned = _summarise(outcome.result), [], []
     return DbtSummary(bool(outcome.success), counts, seconds, failed, warned)
+
+
+def run_dbt_models(root: Path, warehouse: Path, select: Sequence[str] = ()) -> DbtSummary:
+    """Run `dbt run` (models only, no tests) in-process; return what it did.
+
+    Used to rebuild the models downstream of raw tables that an erasure changed.
+    """
+    results_file = project.target_dir(root, warehouse) / "run_results.json"
+    results_file.unlink(missing_ok=True)
+    extra = ["--select", *select] if select else []
+    started = time.perf_counter()
+    outcome = _invoke(root, warehouse, "run", *extra, verbose=False)
+    seconds = time.perf_counter() - started
+    if outcome.exception is not None:
+        raise GtmError(f"dbt run could not run: {outcome.exception}")
+    if results_file.exists():
+        counts, failed, warned = read_run_results(results_file)
+    else:
+        counts, failed, warned = _summarise(outcome.result), [], []
+    return DbtSummary(bool(outcome.success), counts, seconds, failed, warned)

@@ -8,12 +8,22 @@ reading its snapshot; the next connection sees the new one; a run killed midway 
 good file untouched. In the published file the marts sit in its default schema, so a BI user types
 `fct_attribution` (or `marts.fct_attribution` after `attach 'marts.duckdb'`): one way only.
 Beside them, schema `metrics` holds one table per saved query of the semantic layer
-(`gtm.ops.semantic`), computed from the same marts in the same publish.
+(`gtm.ops.semantic`), computed from the same marts in the same publish, and schema `ops` the run's
+health (`gtm.ops.health`).
+
+The published file carries no direct identifier. The policy comes from dbt's manifest (each
+column's `meta: {pii: ...}`, see `gtm.privacy.policy`): `drop` leaves the column out,
+`pseudonymise` replaces each value by its HMAC-SHA256 under the secret key (computed in Python,
+so the key never reaches SQL, the warehouse or the file), `domain` keeps an e-mail's domain. A
+column whose name says it is personal (e-mail, name, phone, IP, free text, person key) and that
+carries no tag stops the publish, as does a tag with no known treatment: nothing is copied
+untreated.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -25,6 +35,7 @@ from gtm import project
 from gtm.ops import semantic
 from gtm.ops.health import RunHealth, write_health
 from gtm.ops.report import PublishOutcome
+from gtm.privacy import audit, keys, policy
 
 MARTS_SCHEMA = "marts"
 WAREHOUSE_CATALOG = "warehouse"
@@ -33,6 +44,13 @@ STORAGE_VERSION = "v1.4.0"
 """The storage format of the published file: readable by DuckDB 1.4 and later clients."""
 INFO_TABLE = "gtm_publish_info"
 """One row in the published file: which run published it and when."""
+PSEUDONYMISE_FUNCTION = "gtm_pseudonymise"
+"""The Python function (HMAC under the secret key) registered on the publish connection only."""
+PUBLISH_HASH_PREFIX = "publish:"
+"""Published hashes are made of this prefix and the value, so they never equal a subject hash."""
+
+KeyProvider = Callable[[], str]
+"""Returns the HMAC key; called only when a published column is pseudonymised."""
 
 
 @dataclass(frozen=True)
@@ -88,18 +106,61 @@ def _fsync(path: Path) -> None:
         os.close(fd)
 
 
+def _ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def column_expression(
+    table: str, column: str, treatment: str | None, kind: str | None
+) -> str | None:
+    """Return the SQL that publishes `column` (None: left out); refuse what would leak.
+
+    Raises `PolicyError` for a personal column without a tag or a tag with no known treatment.
+    """
+    quoted = _ident(column)
+    if treatment is None:
+        if kind is not None:
+            raise policy.PolicyError(
+                f"{MARTS_SCHEMA}.{table}.{column} looks like {kind.replace('_', ' ')} but has no "
+                "pii tag in its YAML (config: {meta: {pii: drop|pseudonymise|domain}}); "
+                "nothing was published"
+            )
+        return quoted
+    if treatment == "drop":
+        return None
+    if treatment == "pseudonymise":
+        return f"{PSEUDONYMISE_FUNCTION}(cast({quoted} as varchar)) as {quoted}"
+    if treatment == "domain":
+        return f"nullif(lower(split_part(cast({quoted} as varchar), '@', 2)), '') as {quoted}"
+    raise policy.PolicyError(
+        f"{MARTS_SCHEMA}.{table}.{column}: pii treatment {treatment!r} is unknown; nothing was "
+        "published"
+    )
+
+
+def manifest_path(root: Path, warehouse: Path) -> Path:
+    """Return dbt's manifest for `warehouse` (in its target folder)."""
+    return project.target_dir(root, warehouse) / "manifest.json"
+
+
 def publish_marts(
     duckdb_path: Path,
     target: Path,
     run_id: str,
+    manifest: Mapping[str, Any] | None = None,
+    key: KeyProvider | None = None,
+    *,
     semantic_manifest: Path | None = None,
     health: RunHealth | None = None,
 ) -> Published:
     """Copy the warehouse's marts into a new file and move it atomically onto `target`.
 
-    With `semantic_manifest` (the build's `semantic_manifest.json`), every saved query is also
-    written as a table `metrics.<name>`; a saved query that does not compile stops the publish.
-    With `health`, the run's health (history, tests, quarantine) goes into schema `ops` too.
+    Each column is treated as its `pii` tag in `manifest` says (see `column_expression`);
+    without a manifest only columns whose names are of no personal kind can be published. `key`
+    gives the HMAC key when a column is pseudonymised. With `semantic_manifest` (the build's
+    `semantic_manifest.json`), every saved query is also written as a table `metrics.<name>`; a
+    saved query that does not compile stops the publish. With `health`, the run's health
+    (history, tests, quarantine) goes into schema `ops` too.
     """
     if target.resolve() == duckdb_path.resolve():
         raise ValueError(f"the publish path {target} is the warehouse itself; choose another file")
@@ -113,11 +174,64 @@ def publish_marts(
     )
     staging = staging_path(target, run_id)
     try:
-        return _publish(duckdb_path, target, staging, run_id, saved_queries, health)
+        return _publish(
+            duckdb_path, target, staging, run_id, manifest or {}, key, saved_queries, health
+        )
     except BaseException:
         for partial in _leftovers(target):  # a failed publish cleans up after itself
             partial.unlink(missing_ok=True)
         raise
+
+
+def _selects(
+    con: duckdb.DuckDBPyConnection, names: list[str], manifest: Mapping[str, Any]
+) -> dict[str, str]:
+    """Return each table's select list, checked against the policy before anything is copied."""
+    selects: dict[str, str] = {}
+    for name in names:
+        tagged = policy.table_policy(manifest, MARTS_SCHEMA, name)
+        found = [
+            column
+            for (column,) in con.execute(
+                "select column_name from information_schema.columns where table_catalog = "
+                "'warehouse' and table_schema = ? and table_name = ? order by ordinal_position",
+                [MARTS_SCHEMA, name],
+            ).fetchall()
+        ]
+        expressions = [
+            expression
+            for column in found
+            if (
+                expression := column_expression(
+                    name, column, tagged.get(column), policy.personal_kind(column)
+                )
+            )
+            is not None
+        ]
+        if not expressions:
+            raise policy.PolicyError(
+                f"{MARTS_SCHEMA}.{name}: every column is dropped by the policy"
+            )
+        selects[name] = ", ".join(expressions)
+    return selects
+
+
+def _register_pseudonymise(con: duckdb.DuckDBPyConnection, key: KeyProvider | None) -> None:
+    if key is None:
+        raise policy.PolicyError("a published column is pseudonymised but no HMAC key was given")
+    secret = key()
+
+    def pseudonymise(value: str | None) -> str | None:
+        return None if value is None else keys.keyed_hash(secret, PUBLISH_HASH_PREFIX + value)
+
+    con.create_function(
+        PSEUDONYMISE_FUNCTION,
+        pseudonymise,
+        ["VARCHAR"],
+        "VARCHAR",
+        null_handling="special",
+        side_effects=False,
+    )
 
 
 def _publish(
@@ -125,6 +239,8 @@ def _publish(
     target: Path,
     staging: Path,
     run_id: str,
+    manifest: Mapping[str, Any],
+    key: KeyProvider | None,
     saved_queries: list[semantic.SavedQuerySql],
     health: RunHealth | None,
 ) -> Published:
@@ -146,10 +262,13 @@ def _publish(
         ]
         if not names:
             raise ValueError(f"the warehouse has no tables in schema {MARTS_SCHEMA!r} to publish")
+        selects = _selects(con, names, manifest)
+        if any(f"{PSEUDONYMISE_FUNCTION}(" in select for select in selects.values()):
+            _register_pseudonymise(con, key)
         for name in names:
             con.execute(
                 f"create table publish.main.{_quote(name)} as "
-                f"select * from warehouse.{MARTS_SCHEMA}.{_quote(name)}"
+                f"select {selects[name]} from warehouse.{MARTS_SCHEMA}.{_quote(name)}"
             )
             count = con.execute(f"select count(*) from publish.main.{_quote(name)}").fetchone()
             tables[name] = int(count[0]) if count else 0
@@ -167,7 +286,7 @@ def _publish(
             [run_id, published_at, str(duckdb_path)],
         )
         if health is not None:
-            write_health(con, "warehouse", "publish", health)
+            write_health(con, WAREHOUSE_CATALOG, "publish", health)
         con.execute("detach publish")
     _fsync(staging)
     os.replace(staging, target)
@@ -189,11 +308,42 @@ def read_published(target: Path) -> dict[str, Any] | None:
     return {"run_id": row[0], "published_at": row[1].isoformat()}
 
 
+def publish_with_policy(
+    root: Path,
+    warehouse: Path,
+    target: Path,
+    run_id: str,
+    *,
+    semantic_manifest: Path | None = None,
+    health: RunHealth | None = None,
+) -> Published:
+    """Publish with the policy of the warehouse's manifest and the project's HMAC key.
+
+    When a mart column is pseudonymised, the key is read first (a missing one is generated into
+    `.dlt/secrets.toml`, see `gtm.privacy.keys`) and checked against the fingerprint the
+    warehouse recorded, so that the published pseudonyms and the suppression list never silently
+    change key. The caller holds the warehouse lock.
+    """
+    manifest = policy.load_manifest(manifest_path(root, warehouse))
+    pseudonymised = any(
+        c.layer == "marts" and c.treatment == "pseudonymise" for c in policy.columns(manifest)
+    )
+    extra: dict[str, Any] = {"semantic_manifest": semantic_manifest, "health": health}
+    if not pseudonymised:
+        return publish_marts(warehouse, target, run_id, manifest, **extra)
+    secret, _created = keys.load_key(create_in=root)
+    with duckdb.connect(str(warehouse)) as con:
+        audit.check_key(con, secret, datetime.now(UTC))
+    return publish_marts(warehouse, target, run_id, manifest, key=lambda: secret, **extra)
+
+
 def publish_if_tested(
     warehouse: Path,
     target: Path,
     run_id: str,
     build: Any,
+    root: Path | None = None,
+    *,
     semantic_manifest: Path | None = None,
     health: RunHealth | None = None,
 ) -> tuple[PublishOutcome, Exception | None]:
@@ -204,6 +354,7 @@ def publish_if_tested(
     Otherwise, or when publishing fails, BI keeps the last publish and the outcome says which.
     Returns the outcome and the error that stopped the publish, if any.
     """
+    root = root or project.find_repo_root()
     tested = build is not None and build.success and not build.failed
     outcome = PublishOutcome(path=str(target), tested=tested)
     if not tested:
@@ -211,8 +362,10 @@ def publish_if_tested(
         outcome.kept = read_published(target)
         return outcome, None
     try:
-        done = publish_marts(warehouse, target, run_id, semantic_manifest, health)
-    except (duckdb.Error, OSError, ValueError) as exc:
+        done = publish_with_policy(
+            root, warehouse, target, run_id, semantic_manifest=semantic_manifest, health=health
+        )
+    except (duckdb.Error, OSError, ValueError, keys.HmacKeyError) as exc:
         outcome.reason = "publishing failed"
         outcome.kept = read_published(target)
         return outcome, exc

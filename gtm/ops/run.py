@@ -144,7 +144,11 @@ def ingest(
             pool.shutdown(wait=False, cancel_futures=True)  # Ctrl-C: do not wait for the loads
             raise
         pool.shutdown()
-        return results
+    # Erased people and expired events leave raw before any model reads it.
+    from gtm.privacy.forget import apply_suppressions
+
+    apply_suppressions(root, warehouse, say)
+    return results
 
 
 # --------------------------------------------------------------------------------------------------
@@ -386,7 +390,13 @@ def _build_and_publish(
     manifest = project.target_dir(root, warehouse) / "semantic_manifest.json"
     health = RunHealth(report.to_json(), project.target_dir(root, warehouse) / "run_results.json")
     report.publish, error = publish.publish_if_tested(
-        warehouse, target, report.run_id, report.dbt, manifest, health
+        warehouse,
+        target,
+        report.run_id,
+        report.dbt,
+        root,
+        semantic_manifest=manifest,
+        health=health,
     )
     if error is not None:
         report.errors.append(RunError("publish", one_line(error)))

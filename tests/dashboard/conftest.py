@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 from dashboard_support import RUN_ID, run_report
+from warehouse_support import publish_built
 
 from gtm.dashboard import Dashboard, build_dashboard
-from gtm.ops import publish
 from gtm.ops.health import RunHealth
 
 
@@ -33,9 +33,7 @@ def published_marts(built_warehouse, tmp_path_factory) -> PublishedMarts:
     results_file = built_warehouse.path.parent / "target" / "run_results.json"
     report = run_report(built_warehouse.path)
     target = tmp_path_factory.mktemp("published") / "marts.duckdb"
-    publish.publish_marts(
-        built_warehouse.path, target, RUN_ID, health=RunHealth(report, results_file)
-    )
+    publish_built(built_warehouse, target, RUN_ID, health=RunHealth(report, results_file))
     return PublishedMarts(built_warehouse.path, target, results_file, report)
 
 

@@ -188,13 +188,13 @@ def test_campaign_table_and_call_list_equal_sql(loaded, published_marts):
     first_call = sql(
         path,
         """
-        select trim(dim_people.first_name || ' ' || dim_people.last_name)
+        select dim_people.company_name
         from fct_lead_scores join dim_people on fct_lead_scores.person_id = dim_people.person_id
         where fct_lead_scores.call_priority_rank = 1
         """,
     )[0][0]
     assert (
-        page.locator("#call-list tbody tr").first.locator("td[data-key='person']").inner_text()
+        page.locator("#call-list tbody tr").first.locator("td[data-key='company']").inner_text()
         == first_call
     )
     auc = sql(

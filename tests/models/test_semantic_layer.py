@@ -12,8 +12,9 @@ from decimal import Decimal
 
 import duckdb
 import pytest
+from warehouse_support import publish_built
 
-from gtm.ops import publish, semantic
+from gtm.ops import semantic
 
 SAVED_QUERIES = {
     "attribution_by_model",
@@ -27,7 +28,7 @@ SAVED_QUERIES = {
 def published(built_warehouse, tmp_path_factory):
     manifest = built_warehouse.path.parent / "target" / "semantic_manifest.json"
     target = tmp_path_factory.mktemp("published") / "marts.duckdb"
-    done = publish.publish_marts(built_warehouse.path, target, "semantic-test", manifest)
+    done = publish_built(built_warehouse, target, "semantic-test", semantic_manifest=manifest)
     return built_warehouse, target, done
 
 

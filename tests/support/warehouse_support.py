@@ -13,6 +13,7 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
@@ -91,3 +92,18 @@ def build_warehouse(world: Path, work: Path) -> BuiltWarehouse:
         raise RuntimeError(f"dbt build did not run:\n{build.stdout}\n{build.stderr}")
     results = json.loads(results_file.read_text())["results"]
     return BuiltWarehouse(path, world, results)
+
+
+TEST_HMAC_KEY = "gtm-tests-hmac-key-not-a-secret"
+"""The HMAC key tests publish with (a real project keeps its own in .dlt/secrets.toml)."""
+
+
+def publish_built(built: BuiltWarehouse, target: Path, run_id: str, **extra: Any) -> Any:
+    """Publish `built`'s marts as `gtm run` does: with the PII policy of its manifest and a key."""
+    from gtm.ops import publish
+    from gtm.privacy import policy
+
+    manifest = policy.load_manifest(built.path.parent / "target" / "manifest.json")
+    return publish.publish_marts(
+        built.path, target, run_id, manifest, key=lambda: TEST_HMAC_KEY, **extra
+    )
