@@ -27,8 +27,6 @@ from gtm.sync.spec import SyncSettings, SyncSpec, declared_syncs, load_settings,
 from gtm.sync.transport import Budget, BudgetExhausted
 
 Say = Callable[[str], None]
-SUPPRESSIONS = ("ops", "privacy_suppressions")
-"""The privacy suppression list: `subject_hash` = sha256 of the lower-cased, trimmed e-mail."""
 
 
 @dataclass
@@ -107,19 +105,34 @@ def _has_table(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
 def read_model(con: duckdb.DuckDBPyConnection, spec: SyncSpec) -> list[dict[str, Any]]:
     """Return the sync model's rows, leaving out people on the privacy suppression list."""
     relation = model_relation(con, spec.model)
-    sql = f"select * from {relation} as model_rows"
-    columns = {row[0] for row in con.execute(f"describe {relation}").fetchall()}
-    if _has_table(con, *SUPPRESSIONS) and "person_id" in columns:
-        people = model_relation(con, "dim_people")
-        sql += (
-            f" where not exists (select 1 from {people} as people inner join "
-            f"{'.'.join(SUPPRESSIONS)} as suppressed "
-            "on suppressed.subject_hash = sha256(lower(trim(people.email))) "
-            "where people.person_id = model_rows.person_id)"
-        )
-    cursor = con.execute(sql)
+    cursor = con.execute(f"select * from {relation}")
     names = [column[0] for column in cursor.description]
-    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+    rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+    suppressed = _suppressed_people(con) if "person_id" in names else set()
+    return [row for row in rows if row["person_id"] not in suppressed]
+
+
+def _suppressed_people(con: duckdb.DuckDBPyConnection) -> set[str]:
+    """Return the people whose e-mail is on the suppression list of `gtm forget` (never sent).
+
+    The list holds keyed hashes (`gtm.privacy`): each person's e-mail is hashed the same way.
+    `gtm forget` already removes these people from raw and every model; this guards a warehouse
+    rebuilt from a backup taken before the erasure.
+    """
+    from gtm.privacy import audit, keys
+
+    suppressed = audit.suppressed_hashes(con)
+    if not suppressed:
+        return set()
+    key, _created = keys.load_key()
+    people = model_relation(con, "dim_people")
+    return {
+        person_id
+        for person_id, email in con.execute(
+            f"select person_id, lower(trim(email)) from {people} where email is not null"
+        ).fetchall()
+        if keys.keyed_hash(key, f"email:{email}") in suppressed
+    }
 
 
 def build_records(

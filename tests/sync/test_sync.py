@@ -11,7 +11,7 @@ import math
 import signal
 import subprocess
 import sys
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +19,7 @@ import duckdb
 import pytest
 from sync_support import Crm, copy_warehouse, settings
 
+from gtm.privacy import audit, keys
 from gtm.project import find_repo_root
 from gtm.sync.core import build_records, read_model, run_syncs
 from gtm.sync.spec import declared_syncs
@@ -75,7 +76,7 @@ def synced(built_warehouse, tmp_path_factory):
 def test_the_models_build_and_every_shipped_sync_is_declared(built_warehouse):
     assert not [f for f in built_warehouse.failures() if "sync_" in f]
     assert set(declared_syncs(ROOT)) == set(FIELD_SYNCS + SEGMENT_SYNCS)
-    people = built_warehouse.scalar("select count(*) from marts.sync_people")
+    people = built_warehouse.scalar("select count(*) from sync.sync_people")
     scored = built_warehouse.scalar(
         "select count(*) from marts.fct_lead_scores as s inner join marts.dim_people as p "
         "on s.person_id = p.person_id where not p.is_deleted"
@@ -84,13 +85,13 @@ def test_the_models_build_and_every_shipped_sync_is_declared(built_warehouse):
     # The segment: tier 1, open, nobody contacted them in the 14 days up to the as-of date.
     bad = built_warehouse.scalar(
         """
-        select count(*) from marts.sync_tier1_uncontacted as seg
+        select count(*) from sync.sync_tier1_uncontacted as seg
         inner join marts.fct_lead_scores as s on seg.person_id = s.person_id
         where s.priority_tier != 1 or not s.is_open_lead
         """
     )
     assert bad == 0
-    assert built_warehouse.scalar("select count(*) from marts.sync_tier1_uncontacted") > 0
+    assert built_warehouse.scalar("select count(*) from sync.sync_tier1_uncontacted") > 0
 
 
 def test_a_dry_run_sends_nothing_and_counts_what_a_sync_then_sends(synced):
@@ -159,7 +160,7 @@ def test_mirror_removes_who_left_the_segment(synced):
     leaving = segment[0]
     with duckdb.connect(str(warehouse)) as con:
         con.execute(
-            "delete from marts.sync_tier1_uncontacted where hubspot_contact_id = ?", [leaving]
+            "delete from sync.sync_tier1_uncontacted where hubspot_contact_id = ?", [leaving]
         )
     results = by_name(
         run_syncs(ROOT, warehouse, ["hubspot_tier1_uncontacted"], endpoints=crm.endpoints())
@@ -340,20 +341,27 @@ def test_gtm_sync_dry_run_on_the_command_line(built_warehouse, tmp_path, monkeyp
     assert "unknown sync 'nope'; declared: hubspot_contacts, " in unknown.output
 
 
-def test_people_on_the_privacy_suppression_list_are_never_sent(built_warehouse, tmp_path):
+def test_people_on_the_privacy_suppression_list_are_never_sent(
+    built_warehouse, tmp_path, monkeypatch
+):
+    key = "sync-test-hmac-key-0123456789"
+    monkeypatch.setenv("GTM__PRIVACY__HMAC_KEY", key)
     warehouse = copy_warehouse(built_warehouse.path, tmp_path, "privacy")
     before = expected(warehouse, "hubspot_contacts")
     with duckdb.connect(str(warehouse)) as con:
         erased = con.execute(
-            "select c.hubspot_contact_id, sha256(lower(trim(p.email))) "
-            "from marts.sync_hubspot_contacts as c inner join marts.dim_people as p "
+            "select c.hubspot_contact_id, lower(trim(p.email)) "
+            "from sync.sync_hubspot_contacts as c inner join marts.dim_people as p "
             "on c.person_id = p.person_id order by c.hubspot_contact_id limit 2"
         ).fetchall()
-        con.execute("create schema if not exists ops")
-        con.execute("create table ops.privacy_suppressions (subject_hash varchar)")
-        con.executemany("insert into ops.privacy_suppressions values (?)", [[h] for _, h in erased])
+        audit.suppress(
+            con,
+            {keys.keyed_hash(key, f"email:{email}"): "email" for _, email in erased},
+            "test",
+            datetime(2026, 7, 1, tzinfo=UTC),
+        )
     after = expected(warehouse, "hubspot_contacts")
-    assert set(before) - set(after) == {key for key, _ in erased}
+    assert set(before) - set(after) == {contact for contact, _ in erased}
 
 
 def test_a_sync_stops_at_its_daily_budget_and_the_next_run_resumes(built_warehouse, tmp_path):
