@@ -1,5 +1,6 @@
 """The Google Ads dlt source against the local API: counts, money, restatements, faults."""
 
+import json
 import shutil
 from collections import Counter
 from dataclasses import replace
@@ -8,7 +9,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from ingest_support import make_source
+from ingest_support import RecordedServer, make_source
 
 from gtm_demo.servers.google_ads import (
     API_VERSION,
@@ -22,7 +23,7 @@ from gtm_demo.serving import Fault
 from ingest import AuthenticationError, QuotaExceededError, SourceError
 from ingest.extract import date_windows as windows
 from ingest.google_ads import google_ads_source
-from ingest.google_ads.helpers import CustomerNotEnabledError, classify
+from ingest.google_ads.helpers import CustomerNotEnabledError, classify, make_classify
 from ingest.pipelines import IngestContext, LoadResult, run_source
 
 NAME = "google_ads"
@@ -460,6 +461,47 @@ def test_exhausted_quota_ends_the_run_and_leaves_raw_unchanged(world_small, base
     assert query(db, f"select count(*) from {RAW}._dlt_loads") == loads
 
 
+@pytest.mark.parametrize("code", ["RESOURCE_EXHAUSTED", "RESOURCE_TEMPORARILY_EXHAUSTED"])
+def test_a_quota_errors_retry_delay_is_waited_out(world_small, gads, baseline, tmp_path, code):
+    server = RecordedServer(
+        "google_ads", world_small, gads.state.moment, page_size=PAGE, stream_batch_size=BATCH
+    )
+    options = {"code": code, "rate_name": "Requests per account", "retry_delay": 1.5}
+    server.plan.add(Fault("quota_error", count=1, path=STREAM, options=options))
+    try:
+        db = tmp_path / "quota_wait.duckdb"
+        result = load(server, db)
+    finally:
+        server.stop()
+    refused = [(t, path) for t, path, status in server.seen if status == 429]
+    assert len(refused) == 1
+    at_429, path = refused[0]
+    # Every caller is held: no API call lands between the 429 and its retryDelay's end
+    # (calls already on the wire may land just after the 429).
+    later = [t - at_429 for t, p, _ in server.seen if t > at_429 and p.startswith("/v")]
+    assert later and all(d < 0.25 or d >= 1.5 for d in later)
+    assert min(t - at_429 for t, p, _ in server.seen if p == path and t > at_429) >= 1.5
+    assert result.rows == baseline[1].rows
+    assert_same_raw(db, baseline[0])
+
+
+def test_a_retry_delay_over_the_budget_ends_the_run(gads, tmp_path):
+    options = {"code": "RESOURCE_EXHAUSTED", "retry_delay": 600}
+    gads.plan.add(Fault("quota_error", count=1, path=STREAM, options=options))
+    db = tmp_path / "over_budget.duckdb"
+    with pytest.raises(QuotaExceededError, match=r"^google_ads: .*600 s, more than max_quota_wait"):
+        load(gads, db, max_quota_wait=60)
+    assert not {"ad_metrics_daily", "campaign_metrics_daily"} & raw_tables(db)
+
+
+def test_a_sunset_api_version_fails_with_one_clear_line(gads, tmp_path):
+    with pytest.raises(SourceError) as caught:
+        load(gads, tmp_path / "v21.duckdb", api_version="v21")
+    message = str(caught.value)
+    assert message.startswith("google_ads: HTTP 404") and "v21" in message
+    assert "api_version" in message and "\n" not in message
+
+
 # --- helpers ------------------------------------------------------------------------------------
 
 
@@ -470,6 +512,14 @@ def _failure(status: int, group: str, code: str) -> bytes:
     ).encode()
 
 
+def _quota(code: str, rate_name: str, delay: str) -> bytes:
+    details = {
+        "quotaErrorDetails": {"rateScope": "ACCOUNT", "rateName": rate_name, "retryDelay": delay}
+    }
+    error = {"errorCode": {"quotaError": code}, "message": "m", "details": details}
+    return json.dumps({"error": {"code": 429, "details": [{"errors": [error]}]}}).encode()
+
+
 def test_classify_reads_google_error_codes():
     assert classify(429, {}, _failure(429, "quotaError", "RESOURCE_TEMPORARILY_EXHAUSTED")) == (
         "retry"
@@ -478,8 +528,16 @@ def test_classify_reads_google_error_codes():
         "refresh"
     )
     assert classify(503, {}, b"") is None
-    with pytest.raises(QuotaExceededError):
-        classify(429, {}, _failure(429, "quotaError", "RESOURCE_EXHAUSTED"))
+    # A request-rate RESOURCE_EXHAUSTED waits; the daily operations quota ends the run.
+    assert classify(429, {}, _quota("RESOURCE_EXHAUSTED", "Requests per account", "30s")) == (
+        "retry"
+    )
+    with pytest.raises(QuotaExceededError, match="daily operations quota"):
+        classify(
+            429, {}, _quota("RESOURCE_EXHAUSTED", "Number of operations for basic access", "9s")
+        )
+    with pytest.raises(QuotaExceededError, match="max_quota_wait"):
+        make_classify("v26", 10)(429, {}, _quota("RESOURCE_TEMPORARILY_EXHAUSTED", "x", "11s"))
     with pytest.raises(CustomerNotEnabledError):
         classify(403, {}, _failure(403, "authorizationError", "CUSTOMER_NOT_ENABLED"))
     with pytest.raises(SourceError, match="UNRECOGNIZED_FIELD"):
