@@ -3,15 +3,21 @@
 Tables (`raw_google_ads`):
 
 - `customers`: each account read, merged on `id`, with its `currency_code` and `time_zone`.
-- `campaigns`, `ad_groups` (merged on `id`) and `ads` (ad group ads, merged on `ad_group_id`,
-  `id`): read whole each run with `googleAds:search` (paged by `nextPageToken`), so a status
-  change or a removal (`REMOVED`) lands on the next run. The UTM-bearing fields (final URLs,
-  tracking template, final URL suffix, custom parameters) come along.
+- `campaigns`, `ad_groups`, `conversion_actions` (merged on `id`) and `ads` (ad group ads,
+  merged on `ad_group_id`, `id`): read whole each run with `googleAds:search` (paged by
+  `nextPageToken`), so a status change or a removal (`REMOVED`) lands on the next run. The
+  UTM-bearing fields (final URLs, tracking template, final URL suffix, custom parameters) come
+  along.
 - `ad_metrics_daily` (ad × date, merged on `ad_group_id`, `ad_id`, `date`) and
   `campaign_metrics_daily` (campaign × date, merged on `campaign_id`, `date`; it holds the spend
   of campaigns without ad-level rows, such as Performance Max): read with
   `googleAds:searchStream` in date windows, each row carrying its account's currency and time
   zone. `cost_micros` stays the exact int64 the API sends.
+- `keyword_metrics_daily` (keyword × date from `keyword_view`, merged on `ad_group_id`,
+  `criterion_id`, `date`, with the keyword's text, match type and status) and
+  `conversion_action_metrics_daily` (ad × conversion action × date, merged on `ad_group_id`,
+  `ad_id`, `conversion_action_id`, `date`: `metrics.conversions` and `conversions_value`
+  segmented by `segments.conversion_action`), read like the other metrics.
 
 Each run re-reads every account's metrics from its last loaded date less `lookback_days` (28 by
 default) up to `end_date`, and replaces the rows of each (account, date) it reads, so conversions

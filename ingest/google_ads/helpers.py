@@ -26,6 +26,7 @@ _ARROW_TYPES: dict[str, pa.DataType] = {
     "string": pa.string(),
     "enum": pa.string(),
     "resource": pa.string(),
+    "resource_id": pa.string(),
     "int64": pa.int64(),
     "double": pa.float64(),
     "bool": pa.bool_(),
@@ -346,8 +347,29 @@ ENTITIES = (
         ),
         ("ad_group_id", "id"),
     ),
+    TableSpec(
+        "conversion_actions",
+        "conversion_action",
+        _columns(
+            ("id", "conversion_action.id", "id"),
+            ("resource_name", "conversion_action.resource_name", "resource"),
+            ("customer_id", "customer.id", "id"),
+            ("name", "conversion_action.name", "string"),
+            ("category", "conversion_action.category", "enum"),
+            ("type", "conversion_action.type", "enum"),
+            ("status", "conversion_action.status", "enum"),
+            ("default_value", "conversion_action.value_settings.default_value", "double"),
+            (
+                "include_in_conversions_metric",
+                "conversion_action.include_in_conversions_metric",
+                "bool",
+            ),
+        ),
+        ("id",),
+    ),
 )
-"""Campaigns, ad groups and ads (ad group ads): read whole each run, merged on their ids."""
+"""Campaigns, ad groups, ads (ad group ads) and conversion actions: read whole each run, merged
+on their ids."""
 METRICS = (
     TableSpec(
         "ad_metrics_daily",
@@ -375,8 +397,44 @@ METRICS = (
         ("campaign_id", "date"),
         ("customer_id", "date"),
     ),
+    TableSpec(
+        "keyword_metrics_daily",
+        "keyword_view",
+        _columns(
+            *_ACCOUNT,
+            ("campaign_id", "campaign.id", "id"),
+            ("ad_group_id", "ad_group.id", "id"),
+            ("criterion_id", "ad_group_criterion.criterion_id", "id"),
+            ("keyword_text", "ad_group_criterion.keyword.text", "string"),
+            ("match_type", "ad_group_criterion.keyword.match_type", "enum"),
+            ("status", "ad_group_criterion.status", "enum"),
+            ("date", "segments.date", "date"),
+            *_METRICS,
+        ),
+        ("ad_group_id", "criterion_id", "date"),
+        ("customer_id", "date"),
+    ),
+    TableSpec(
+        "conversion_action_metrics_daily",
+        "ad_group_ad",
+        _columns(
+            *_ACCOUNT,
+            ("campaign_id", "campaign.id", "id"),
+            ("ad_group_id", "ad_group.id", "id"),
+            ("ad_id", "ad_group_ad.ad.id", "id"),
+            ("conversion_action_id", "segments.conversion_action", "resource_id"),
+            ("conversion_action_name", "segments.conversion_action_name", "string"),
+            ("conversion_action_category", "segments.conversion_action_category", "enum"),
+            ("date", "segments.date", "date"),
+            ("conversions", "metrics.conversions", "double"),
+            ("conversions_value", "metrics.conversions_value", "double"),
+        ),
+        ("ad_group_id", "ad_id", "conversion_action_id", "date"),
+        ("customer_id", "date"),
+    ),
 )
-"""Daily performance by ad and by campaign (Performance Max spends with no ad-level rows)."""
+"""Daily performance by ad and by campaign (Performance Max spends with no ad-level rows), by
+keyword (`keyword_view`), and an ad's conversions by conversion action."""
 
 
 def _dig(row: dict[str, Any], path: tuple[str, ...]) -> Any:
@@ -406,6 +464,8 @@ def rows_table(spec: TableSpec, rows: list[dict[str, Any]]) -> pa.Table:
             array = pa.array(values, pa.string()).cast(pa.date32())
         elif kind == "id":
             array = pa.array([None if v is None else str(v) for v in values], pa.string())
+        elif kind == "resource_id":  # `customers/1/conversionActions/2` -> `2`
+            array = pa.array([None if v is None else v.rsplit("/", 1)[-1] for v in values])
         else:
             array = pa.array(values, _ARROW_TYPES[kind])
         if column.field.startswith("metrics."):
