@@ -33,8 +33,11 @@ TABLES = (
     "campaigns",
     "ad_groups",
     "ads",
+    "conversion_actions",
     "ad_metrics_daily",
     "campaign_metrics_daily",
+    "keyword_metrics_daily",
+    "conversion_action_metrics_daily",
 )
 PAGE = 3  # :search pages of three rows, so six ads per account take two pages
 BATCH = 250  # searchStream batches
@@ -187,9 +190,20 @@ def test_full_load_matches_the_world_exactly(gads, baseline, world_small):
             ("campaigns", "campaigns"),
             ("ad_groups", "ad_groups"),
             ("ads", "ads"),
+            ("conversion_actions", "conversion_actions"),
         )
     }
     metrics = world_metrics(world_small, moment)
+    keywords = world_sql(world_small, "keyword_metrics", "criterion_id, ad_id, date", moment)
+    expected["keyword_metrics_daily"] = con.execute(
+        f"select count(*) from (select distinct criterion_id, date from ({keywords}))"
+    ).fetchone()[0]
+    by_action = world_sql(
+        world_small, "conversion_metrics", "ad_id, conversion_action_id, date", moment
+    )
+    expected["conversion_action_metrics_daily"] = con.execute(
+        f"select count(*) from ({by_action})"
+    ).fetchone()[0]
     expected["ad_metrics_daily"] = con.execute(f"select count(*) from ({metrics})").fetchone()[0]
     expected["campaign_metrics_daily"] = con.execute(
         f"select count(*) from (select distinct campaign_id, date from ({metrics}))"
@@ -239,6 +253,65 @@ def test_full_load_matches_the_world_exactly(gads, baseline, world_small):
         assert con.execute(f"select count(*) from ({left} except all {right})").fetchone()[0] == 0
         assert con.execute(f"select count(*) from ({right} except all {left})").fetchone()[0] == 0
     con.close()
+
+
+def test_keywords_and_conversion_actions_add_up_to_the_ads_exactly(baseline, world_small):
+    db, _ = baseline
+    # Per ad group and day, keyword_view's figures are the ads' figures split by keyword.
+    differing = query(
+        db,
+        f"""
+        with keywords as (
+            select ad_group_id, date, sum(impressions) i, sum(clicks) c, sum(cost_micros) m,
+                sum(conversions) v
+            from {RAW}.keyword_metrics_daily group by all
+        ), ads as (
+            select ad_group_id, date, sum(impressions) i, sum(clicks) c, sum(cost_micros) m,
+                sum(conversions) v
+            from {RAW}.ad_metrics_daily group by all
+        )
+        select count(*) from keywords full join ads using (ad_group_id, date)
+        where keywords.m is distinct from ads.m or keywords.c is distinct from ads.c
+            or keywords.i is distinct from ads.i or keywords.v is distinct from ads.v
+        """,
+    )
+    assert differing == [(0,)]
+    # Per ad and day, conversions by action add up to the ad's conversions and value.
+    differing = query(
+        db,
+        f"""
+        with actions as (
+            select ad_id, date, sum(conversions) v, round(sum(conversions_value), 2) cv
+            from {RAW}.conversion_action_metrics_daily group by all
+        )
+        select count(*) from {RAW}.ad_metrics_daily ads left join actions using (ad_id, date)
+        where coalesce(actions.v, 0) <> ads.conversions
+            or coalesce(actions.cv, 0) <> round(ads.conversions_value, 2)
+        """,
+    )
+    assert differing == [(0,)]
+    totals = query(
+        db,
+        f"select (select sum(cost_micros) from {RAW}.keyword_metrics_daily), "
+        f"(select sum(cost_micros) from {RAW}.ad_metrics_daily), "
+        f"(select sum(conversions) from {RAW}.conversion_action_metrics_daily), "
+        f"(select sum(conversions) from {RAW}.ad_metrics_daily)",
+    )[0]
+    assert totals[0] == totals[1] > 0 and totals[2] == totals[3] > 0
+    names = query(
+        db,
+        f"select distinct conversion_action_name, conversion_action_category from "
+        f"{RAW}.conversion_action_metrics_daily order by 1",
+    )
+    assert names == [
+        ("Contact sales form", "CONTACT"),
+        ("Demo request", "BOOK_APPOINTMENT"),
+        ("Free trial signup", "SIGNUP"),
+    ]
+    match_types = query(
+        db, f"select distinct match_type from {RAW}.keyword_metrics_daily order by 1"
+    )
+    assert match_types == [("BROAD",), ("EXACT",), ("PHRASE",)]
 
 
 def test_raw_types_keep_money_exact_and_entities_carry_their_urls(baseline, world_small):
