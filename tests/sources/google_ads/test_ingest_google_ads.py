@@ -488,7 +488,7 @@ def test_faults_are_survived_and_raw_equals_a_clean_run(case, gads, baseline, tm
     for fault in faults:
         gads.plan.add(replace(fault))
     db = tmp_path / "faulty.duckdb"
-    result = load(gads, db, timeout=1.2)
+    result = load(gads, db, timeout=2.0)
     injected = Counter(kind for kind, _ in gads.plan.injected[injected_before:])
     planned = Counter()
     for fault in faults:
@@ -553,7 +553,10 @@ def test_a_quota_errors_retry_delay_is_waited_out(world_small, gads, baseline, t
     # (calls already on the wire may land just after the 429).
     later = [t - at_429 for t, p, _ in server.seen if t > at_429 and p.startswith("/v")]
     assert later and all(d < 0.25 or d >= 1.5 for d in later)
-    assert min(t - at_429 for t, p, _ in server.seen if p == path and t > at_429) >= 1.5
+    # Other windows of the same account may have been on the wire too; the refused call is
+    # sent again only once the delay is over.
+    again = [t - at_429 for t, p, _ in server.seen if p == path and t > at_429]
+    assert any(d >= 1.5 for d in again) and not [d for d in again if 0.25 <= d < 1.5]
     assert result.rows == baseline[1].rows
     assert_same_raw(db, baseline[0])
 
