@@ -164,12 +164,6 @@ class RateLimiter:
             gap = self.limit - len(self._times) - max(0, remaining)
             self._times.extend([now] * max(0, gap))
 
-    @property
-    def held_for(self) -> float:
-        """Seconds until a hold after a throttling answer ends (0 when there is none)."""
-        with self._lock:
-            return max(0.0, self._hold_until - time.monotonic())
-
 
 class _LimitedAdapter(HTTPAdapter):
     """The connection pool, taking a slot of the rate limit before every attempt."""
