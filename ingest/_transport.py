@@ -155,8 +155,11 @@ class RateLimiter:
         """
         with self._lock:
             if maximum is not None and maximum >= 1:
-                seconds = self.interval - self.margin if window is None else window
-                if maximum / seconds < self.limit / (self.interval - self.margin):
+                current = self.interval - self.margin
+                seconds = current if window is None else window
+                if maximum / seconds < self.limit / current:
+                    # The margin keeps its share of the window.
+                    self.margin = self.margin * seconds / current
                     self.limit, self.interval = maximum, seconds + self.margin
             now = time.monotonic()
             while self._times and now - self._times[0] >= self.interval:

@@ -84,6 +84,7 @@ from ingest.hubspot.settings import (
     SUBMISSIONS_LIMIT,
     TOKEN_PATH,
     WEB_EVENTS,
+    WINDOW_MARGIN,
     WORKERS,
 )
 
@@ -591,7 +592,8 @@ def hubspot_source(
     token_url = base_url.rstrip("/") + TOKEN_PATH
     auth = OAuth(NAME, token_url, form, token=None if form else access_token)
     common: dict[str, Any] = {"auth": auth, "classify": classify, "throttle": throttle}
-    client = Transport(NAME, base_url, limiter=RateLimiter(requests_per_10s, 10.0), **common)
+    limiter = RateLimiter(requests_per_10s, 10.0, margin=WINDOW_MARGIN)
+    client = Transport(NAME, base_url, limiter=limiter, **common)
     search = Transport(NAME, base_url, limiter=RateLimiter(searches_per_second, 1.0), **common)
     api = HubSpotApi(client, search, crm_api_version, associations_api_version)
     start = parse_time(start_date).astimezone(UTC)

@@ -48,6 +48,10 @@ OWNERS_LIMIT = 500
 
 REQUESTS_PER_10S = 190
 """The burst limit of Professional and Enterprise accounts (100 on Free and Starter)."""
+WINDOW_MARGIN = 0.5
+"""Seconds the client's ten-second window is kept wider than HubSpot's: a call reaches HubSpot's
+count a little after the client's, and each 429 costs a whole interval's wait, so the client
+stays this far clear of the boundary (at most 5% of the limit)."""
 POLICY_WINDOWS = {"TEN_SECONDLY_ROLLING": 10.0, "SECONDLY": 1.0}
 """Seconds each rate-limit policy's window lasts, for a 429 that names no interval header."""
 SEARCHES_PER_SECOND = 4
