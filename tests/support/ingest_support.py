@@ -137,6 +137,9 @@ def assert_same_raw(left: dict[str, list[tuple]], right: dict[str, list[tuple]])
 class RecordedServer:
     """A local vendor server whose every answer is recorded as (arrival, path, status).
 
+    `calls` holds (arrival, path, status, request), where `request` is the path, query string
+    and body: a retried call repeats its `request` exactly.
+
     `system` names the server package (`hubspot`, `google_ads`...); keyword arguments go to its
     `create_app`. `url`, `plan` and `state` are those of a started server; `stop()` ends it.
     """
@@ -149,19 +152,28 @@ class RecordedServer:
         self.plan = FaultPlan()
         app = module.create_app(self.state, self.plan, **kw)
         self.seen: list[tuple[float, str, int]] = []
+        self.calls: list[tuple[float, str, int, bytes]] = []
 
         async def recorded(scope: dict, receive: Any, send: Any) -> None:
             arrived = time.monotonic()
             status = {"code": 0}
+            body = bytearray()
+
+            async def read() -> dict:
+                message = await receive()
+                body.extend(message.get("body", b""))
+                return message
 
             async def record(message: dict) -> None:
                 if message["type"] == "http.response.start":
                     status["code"] = message["status"]
                 await send(message)
 
-            await app(scope, receive, record)
+            await app(scope, read, record)
             if scope["type"] == "http":
                 self.seen.append((arrived, scope["path"], status["code"]))
+                request = scope["path"].encode() + b"?" + scope["query_string"] + b"\n" + body
+                self.calls.append((arrived, scope["path"], status["code"], bytes(request)))
 
         self.handle = serve(recorded)
         self.url = self.handle.url
