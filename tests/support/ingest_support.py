@@ -157,12 +157,18 @@ class RecordedServer:
         async def recorded(scope: dict, receive: Any, send: Any) -> None:
             arrived = time.monotonic()
             status = {"code": 0}
-            body = bytearray()
-
-            async def read() -> dict:
+            body, more = bytearray(), scope["type"] == "http"
+            while more:  # read the whole body first, so a refused call records it too
                 message = await receive()
                 body.extend(message.get("body", b""))
-                return message
+                more = message["type"] == "http.request" and message.get("more_body", False)
+            replayed = {"done": False}
+
+            async def read() -> dict:
+                if not replayed["done"]:
+                    replayed["done"] = True
+                    return {"type": "http.request", "body": bytes(body), "more_body": False}
+                return await receive()
 
             async def record(message: dict) -> None:
                 if message["type"] == "http.response.start":

@@ -247,7 +247,7 @@ def test_a_429_without_retry_after_waits_out_the_named_interval(world_small, sub
     # The refused call itself (same path, query and body) is sent again once the wait is over.
     [request] = [r for _, _, code, r in server.calls if code == 429]
     again = [t - at_429 for t, _, code, r in server.calls if r == request and code != 429]
-    assert len(again) == 1 and again[0] >= 2.0
+    assert again and min(again) >= 2.0  # (a retry after a timeout may follow)
     assert_same_raw(raw_tables(db, DATASET), raw_tables(subset_load, DATASET))
 
 
