@@ -28,7 +28,8 @@ from ingest.hubspot import hubspot_source
 END = datetime(2026, 6, 30, tzinfo=UTC)
 EARLIER = datetime(2025, 11, 1, tzinfo=UTC)  # before the custom property product_interest
 DATASET = "raw_hubspot"
-FAST = {"rate_limit": (100_000, 10.0), "search_rate_limit": None}
+# A one-second window: an injected 429 names 1000 ms, so waiting it out costs a second.
+FAST = {"rate_limit": (100_000, 1.0), "search_rate_limit": None}
 
 
 @pytest.fixture(scope="module")
