@@ -19,7 +19,7 @@ DBT_LINT_FLAGS := --project-dir . --profiles-dir . --target lint
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: help env run test lint format docs clean distclean
+.PHONY: help env browser run test lint format docs dashboard clean distclean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -45,10 +45,14 @@ RUN_ARGS ?=
 run: env ## Ingest every source, build, test, publish marts.duckdb for BI, report and alert
 	$(BIN)/gtm run $(RUN_ARGS)
 
-test: lint ## Lint, then run the Python tests
+test: lint browser ## Lint, then run the Python tests
 	$(BIN)/pytest
 
-lint: env ## ruff, sqlfluff, portable-SQL check, dbt parse
+# The dashboard's browser test drives Chromium from the Debian packages (no browser download).
+browser: ## Install Chromium from the Debian packages when missing (as root)
+	@bash scripts/install_chromium.sh
+
+lint: env ## ruff, sqlfluff, portable-SQL check, dbt parse, MetricFlow config validation
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	@if find models -name '*.sql' | grep -q .; then \
@@ -59,6 +63,9 @@ lint: env ## ruff, sqlfluff, portable-SQL check, dbt parse
 	$(BIN)/python scripts/check_portable_sql.py models
 	$(DBT) --quiet parse $(DBT_LINT_FLAGS)
 	@echo "dbt parse: project is valid"
+	@# The semantic layer (models/semantic/): parse and semantic validations of the semantic_manifest.json that
+	@# dbt parse just wrote; --skip-dw because the lint target is an empty in-memory database.
+	DBT_TARGET=lint DBT_PROFILES_DIR=. $(BIN)/mf validate-configs --skip-dw --show-all
 
 format: env ## Format Python and fix what sqlfluff can
 	$(BIN)/ruff format .
@@ -76,6 +83,9 @@ docs: env ## Build the dbt docs site (target/static_index.html), exposures inclu
 		$(DBT) docs generate --static --empty-catalog $(DBT_LINT_FLAGS); \
 	fi
 	@echo "dbt docs: target/static_index.html"
+
+dashboard: env ## Build the HTML dashboard (target/dashboard/index.html) from the published marts
+	$(BIN)/gtm dashboard
 
 clean: ## Remove build output (keeps .venv, the warehouse and the demo world)
 	rm -rf target logs dbt_packages .pytest_cache .ruff_cache

@@ -32,7 +32,7 @@ import duckdb
 import numpy
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / "tests"))
+sys.path.insert(0, str(REPO / "tests" / "support"))
 sys.path.insert(0, str(REPO))
 
 RESULTS = REPO / "bench" / "results"

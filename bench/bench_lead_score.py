@@ -37,7 +37,7 @@ import numpy as np
 from sklearn import metrics
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / "tests"))
+sys.path.insert(0, str(REPO / "tests" / "support"))
 
 RESULTS = REPO / "bench" / "results"
 AS_OF = date(2026, 6, 30)

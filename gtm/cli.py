@@ -315,6 +315,50 @@ def build_command(select: SelectOption = None) -> None:
         raise typer.Exit(code=1)
 
 
+@app.command("sync")
+def sync_command(
+    names: Annotated[
+        list[str] | None,
+        typer.Argument(
+            metavar="[NAME]...", help="Syncs to run (default: all declared).", show_default=False
+        ),
+    ] = None,
+    dry_run: Annotated[
+        bool,
+        typer.Option("--dry-run", help="Print what would be sent, with a sample; send nothing."),
+    ] = False,
+    full_resync: Annotated[
+        bool, typer.Option("--full-resync", help="Send every record, changed or not.")
+    ] = False,
+    world_dir: WorldOption = None,
+    live: LiveOption = False,
+) -> None:
+    """Write lead scores and segments from the warehouse into HubSpot and Salesforce.
+
+    Syncs are declared in the dbt project (`config.meta.syncs` of the `sync_` models). Only
+    records changed since the last successful send go, plus earlier rejections. By default to
+    the demo world's local servers, or to the real APIs with --live (the sources' credentials).
+    """
+    from gtm.sync import core
+
+    root = project.find_repo_root()
+    with _guard(), _warehouse_lock(root, "gtm sync") as warehouse:
+        options = {"dry_run": dry_run, "full_resync": full_resync, "say": console.say}
+        if live:
+            results = core.run_syncs(root, warehouse, names or [], **options)
+        else:
+            world_dir = world_dir or root / project.DEFAULT_WORLD_DIR
+            with core.demo_endpoints(world_dir) as endpoints:
+                results = core.run_syncs(
+                    root, warehouse, names or [], endpoints=endpoints, **options
+                )
+    failed = [r for r in results if r.status in ("failed", "budget")]
+    for result in failed:
+        console.error_line(f"{result.name}: {result.message}")
+    if failed:
+        raise typer.Exit(code=1)
+
+
 @app.command("run")
 def run_command(
     scale: ScaleOption = world.DEFAULT_SCALE,
@@ -328,6 +372,14 @@ def run_command(
         ),
     ] = False,
     select: SelectOption = None,
+    verbose: Annotated[
+        bool,
+        typer.Option(
+            "--verbose",
+            "-v",
+            help="Stream dbt's per-node log and every load line instead of progress bars.",
+        ),
+    ] = False,
 ) -> None:
     """Ingest every source, build, test, publish the marts for BI, report and alert.
 
@@ -335,8 +387,10 @@ def run_command(
     APIs with --live. One run at a time per warehouse: a second one refuses at once (exit status
     75). The report is printed, written to gtm_run_report.json in the warehouse's dbt target
     folder and appended to ops.run_history. Ctrl-C exits 130 and records the run as interrupted.
+    Progress bars and a short summary by default; the full logs are in the logs folder the summary
+    names (dbt.log, gtm_run.log).
     """
-    from gtm.ops import run
+    from gtm.ops import dbt, run
 
     root = project.find_repo_root()
     with _guard():
@@ -348,14 +402,24 @@ def run_command(
             seed=seed,
             due=due,
             select=tuple(select or ()),
+            verbose=verbose,
         )
         with _warehouse_lock(root, "gtm run") as warehouse:
             report, loaded = run.execute_run(
                 root, warehouse, options, say=console.say, progress=console.progress_bars
             )
-    console.print_run(report, loaded.manifest if loaded is not None and loaded.generated else None)
+    console.print_run(
+        report,
+        loaded.manifest if loaded is not None and loaded.generated else None,
+        verbose=verbose,
+        logs=dbt.logs_dir(root, warehouse),
+    )
     if report.status != "skipped":
         console.say(f"Report: {project.display_path(project.report_path(root, warehouse))}")
+    if report.dashboard is not None and report.dashboard["built"]:
+        console.say(f"Dashboard: {project.display_path(Path(report.dashboard['path']))}")
+    elif report.dashboard is not None:
+        console.say(f"Dashboard not built: {report.dashboard['error']}")
     if report.status == "failed":
         failing = len(report.dbt_failures())
         what = [f"{len(report.errors)} error(s)"] if report.errors else []
@@ -363,6 +427,55 @@ def run_command(
         what = what or ["the build did not succeed"]
         console.error_line(f"run failed: {', '.join(what)}; see the report above")
         raise typer.Exit(code=1)
+
+
+@app.command("dashboard")
+def dashboard_command(
+    published: Annotated[
+        Path | None,
+        typer.Option(
+            "--published",
+            metavar="FILE",
+            help="The published marts to show (default: the warehouse's publish).",
+        ),
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out", metavar="FILE", help="Where to write the HTML (default: target/dashboard/)."
+        ),
+    ] = None,
+    max_age_days: Annotated[
+        int,
+        typer.Option(
+            "--max-age-days",
+            min=0,
+            metavar="DAYS",
+            help="Refuse a publish older than this; 0 accepts any age.",
+        ),
+    ] = 7,
+) -> None:
+    """Build the static HTML dashboard (one file, opens offline) from the published marts."""
+    from datetime import timedelta
+
+    from gtm.dashboard import build_dashboard, dashboard_path
+    from gtm.ops import publish
+    from gtm.ops.settings import load_settings
+
+    root = project.find_repo_root()
+    with _guard():
+        warehouse = project.duckdb_path(root)
+        if published is None:
+            published = publish.publish_path(warehouse, load_settings().publish_path, root)
+        built = build_dashboard(
+            published.resolve(),
+            (out or dashboard_path(root, warehouse)).resolve(),
+            max_age=timedelta(days=max_age_days) if max_age_days else None,
+        )
+    console.say(
+        f"Dashboard: {project.display_path(built.path)} ({built.bytes / 1e6:.1f} MB, "
+        f"{len(built.pages)} pages) from run {built.run_id}, built in {built.seconds:.1f} s."
+    )
 
 
 # --------------------------------------------------------------------------------------------------

@@ -460,6 +460,10 @@ SCHEMAS: dict[str, pa.Schema] = {
         ("spend", MONEY),
         ("leads_7d_click", I64),
         ("leads_1d_view", I64),
+        ("link_clicks", I64),
+        ("landing_page_views", I64),
+        ("video_views", I64),
+        ("lead_value", MONEY),
         VERSION,
     ),
     # --- LinkedIn Ads -------------------------------------------------------------------------

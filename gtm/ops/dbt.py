@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,6 +20,13 @@ from gtm.errors import GtmError
 
 BAD_STATUSES = frozenset({"error", "fail", "runtime error"})
 """dbt statuses that count as failures."""
+WARN_STATUS = "warn"
+"""The status of a test with `severity: warn` that found rows: reported, never a failure."""
+LOG_FILE = "dbt.log"
+"""dbt's own full log (debug level), in the run's log folder."""
+
+NodeProgress = Callable[[int, int], None]
+"""`on_node(done, total)`: called as dbt finishes each node of a build."""
 
 
 @dataclass
@@ -31,6 +38,8 @@ class DbtSummary:
     seconds: float = 0.0
     failed: list[dict[str, Any]] = field(default_factory=list)
     """The nodes that errored or failed: unique_id, status, message, failing rows."""
+    warned: list[dict[str, Any]] = field(default_factory=list)
+    """The tests that warned (severity `warn`): unique_id, status, message, failing rows."""
 
     def describe(self) -> str:
         """One line per resource type, e.g. `model: 3 success`."""
@@ -50,18 +59,30 @@ class DbtSummary:
 
     def to_json(self) -> dict[str, Any]:
         """Return the `dbt` part of a run report."""
-        return {"success": self.success, "counts": self.counts, "failures": self.failed}
+        return {
+            "success": self.success,
+            "counts": self.counts,
+            "failures": self.failed,
+            "warnings": self.warned,
+        }
 
 
-def read_run_results(path: Path) -> tuple[dict[str, dict[str, int]], list[dict[str, Any]]]:
-    """Return counts by resource type and status, and the failing nodes, from run_results.json."""
+def read_run_results(
+    path: Path,
+) -> tuple[dict[str, dict[str, int]], list[dict[str, Any]], list[dict[str, Any]]]:
+    """Return counts by resource type and status, the failing and the warning nodes.
+
+    Read from the run_results.json a build wrote.
+    """
     counter: Counter[tuple[str, str]] = Counter()
     failed: list[dict[str, Any]] = []
+    warned: list[dict[str, Any]] = []
     for result in json.loads(path.read_text(encoding="utf-8"))["results"]:
         resource = result["unique_id"].split(".", 1)[0]
         counter[(resource, result["status"])] += 1
-        if result["status"] in BAD_STATUSES:
-            failed.append(
+        if result["status"] in BAD_STATUSES or result["status"] == WARN_STATUS:
+            found = failed if result["status"] in BAD_STATUSES else warned
+            found.append(
                 {
                     "unique_id": result["unique_id"],
                     "status": result["status"],
@@ -69,7 +90,7 @@ def read_run_results(path: Path) -> tuple[dict[str, dict[str, int]], list[dict[s
                     "failures": result.get("failures"),
                 }
             )
-    return _nest(counter), failed
+    return _nest(counter), failed, warned
 
 
 def _nest(counter: Counter[tuple[str, str]]) -> dict[str, dict[str, int]]:
@@ -107,14 +128,53 @@ def release_duckdb() -> None:
             manager._ENV = None
 
 
-def _invoke(root: Path, warehouse: Path, command: str, *extra: str) -> Any:
-    """Run `dbt <command>` in-process for `warehouse`; re-raise Ctrl-C, which dbt swallows."""
+def logs_dir(root: Path, warehouse: Path) -> Path:
+    """Return the folder of a warehouse's full logs: `logs/` beside its dbt target folder.
+
+    For the default warehouse that is `<root>/logs`, where a plain `dbt build` logs too.
+    """
+    return project.target_dir(root, warehouse).parent / "logs"
+
+
+def _progress_callback(on_node: NodeProgress) -> Callable[[Any], None]:
+    """Return a dbt event callback reporting each finished node and the build's node count."""
+    state = {"done": 0, "total": 0}
+
+    def on_event(event: Any) -> None:
+        total = getattr(event.data, "total", 0)
+        if isinstance(total, int) and total > state["total"]:
+            state["total"] = total
+            on_node(state["done"], total)
+        if event.info.name == "NodeFinished":
+            state["done"] += 1
+            on_node(state["done"], state["total"])
+
+    return on_event
+
+
+def _invoke(
+    root: Path,
+    warehouse: Path,
+    command: str,
+    *extra: str,
+    verbose: bool = True,
+    on_node: NodeProgress | None = None,
+) -> Any:
+    """Run `dbt <command>` in-process for `warehouse`; re-raise Ctrl-C, which dbt swallows.
+
+    dbt's full log goes to `logs_dir(...)/dbt.log` either way; unless `verbose`, dbt prints
+    nothing to the terminal and `on_node` is told about each finished node instead.
+    """
     from dbt.cli.main import dbtRunner
 
     args, workdir = project.dbt_invocation(root, warehouse)
+    args += ["--log-path", str(logs_dir(root, warehouse))]
+    if not verbose:  # dbt's file log follows --log-level unless told otherwise
+        args += ["--log-level", "none", "--log-level-file", "debug"]
+    callbacks = [] if on_node is None else [_progress_callback(on_node)]
     with project.working_directory(workdir):
         try:
-            outcome = dbtRunner().invoke([command, *args, *extra])
+            outcome = dbtRunner(callbacks=callbacks).invoke([command, *args, *extra])
         finally:
             release_duckdb()
     if isinstance(outcome.exception, KeyboardInterrupt):
@@ -143,21 +203,29 @@ def check_select(root: Path, warehouse: Path, select: Sequence[str]) -> int:
     return len(nodes)
 
 
-def run_dbt_build(root: Path, warehouse: Path, select: Sequence[str] = ()) -> DbtSummary:
+def run_dbt_build(
+    root: Path,
+    warehouse: Path,
+    select: Sequence[str] = (),
+    *,
+    verbose: bool = True,
+    on_node: NodeProgress | None = None,
+) -> DbtSummary:
     """Run `dbt build` in-process against the project at `root`; return what it did.
 
-    Counts and failing nodes come from the run_results.json this build writes.
+    Counts, failing and warning nodes come from the run_results.json this build writes. Unless
+    `verbose`, dbt's per-node log goes only to its log file and `on_node` shows progress.
     """
     results_file = project.target_dir(root, warehouse) / "run_results.json"
     results_file.unlink(missing_ok=True)
     extra = ["--select", *select] if select else []
     started = time.perf_counter()
-    outcome = _invoke(root, warehouse, "build", *extra)
+    outcome = _invoke(root, warehouse, "build", *extra, verbose=verbose, on_node=on_node)
     seconds = time.perf_counter() - started
     if outcome.exception is not None:
         raise GtmError(f"dbt build could not run: {outcome.exception}")
     if results_file.exists():
-        counts, failed = read_run_results(results_file)
+        counts, failed, warned = read_run_results(results_file)
     else:
-        counts, failed = _summarise(outcome.result), []
-    return DbtSummary(bool(outcome.success), counts, seconds, failed)
+        counts, failed, warned = _summarise(outcome.result), [], []
+    return DbtSummary(bool(outcome.success), counts, seconds, failed, warned)

@@ -7,6 +7,8 @@ can open, and moves it into place with `os.replace`. A reader that has the old f
 reading its snapshot; the next connection sees the new one; a run killed midway leaves the last
 good file untouched. In the published file the marts sit in its default schema, so a BI user types
 `fct_attribution` (or `marts.fct_attribution` after `attach 'marts.duckdb'`): one way only.
+Beside them, schema `metrics` holds one table per saved query of the semantic layer
+(`gtm.ops.semantic`), computed from the same marts in the same publish.
 """
 
 from __future__ import annotations
@@ -20,9 +22,13 @@ from typing import Any
 import duckdb
 
 from gtm import project
+from gtm.ops import semantic
+from gtm.ops.health import RunHealth, write_health
 from gtm.ops.report import PublishOutcome
 
 MARTS_SCHEMA = "marts"
+WAREHOUSE_CATALOG = "warehouse"
+"""The name the publish attaches the warehouse under (the saved queries' SQL reads from it)."""
 STORAGE_VERSION = "v1.4.0"
 """The storage format of the published file: readable by DuckDB 1.4 and later clients."""
 INFO_TABLE = "gtm_publish_info"
@@ -82,27 +88,50 @@ def _fsync(path: Path) -> None:
         os.close(fd)
 
 
-def publish_marts(duckdb_path: Path, target: Path, run_id: str) -> Published:
-    """Copy the warehouse's marts into a new file and move it atomically onto `target`."""
+def publish_marts(
+    duckdb_path: Path,
+    target: Path,
+    run_id: str,
+    semantic_manifest: Path | None = None,
+    health: RunHealth | None = None,
+) -> Published:
+    """Copy the warehouse's marts into a new file and move it atomically onto `target`.
+
+    With `semantic_manifest` (the build's `semantic_manifest.json`), every saved query is also
+    written as a table `metrics.<name>`; a saved query that does not compile stops the publish.
+    With `health`, the run's health (history, tests, quarantine) goes into schema `ops` too.
+    """
     if target.resolve() == duckdb_path.resolve():
         raise ValueError(f"the publish path {target} is the warehouse itself; choose another file")
     target.parent.mkdir(parents=True, exist_ok=True)
     for leftover in _leftovers(target):
         leftover.unlink()  # a killed publish; the caller holds the run lock, so nobody writes it
+    saved_queries = (
+        []
+        if semantic_manifest is None
+        else semantic.compile_saved_queries(semantic_manifest, WAREHOUSE_CATALOG)
+    )
     staging = staging_path(target, run_id)
     try:
-        return _publish(duckdb_path, target, staging, run_id)
+        return _publish(duckdb_path, target, staging, run_id, saved_queries, health)
     except BaseException:
         for partial in _leftovers(target):  # a failed publish cleans up after itself
             partial.unlink(missing_ok=True)
         raise
 
 
-def _publish(duckdb_path: Path, target: Path, staging: Path, run_id: str) -> Published:
+def _publish(
+    duckdb_path: Path,
+    target: Path,
+    staging: Path,
+    run_id: str,
+    saved_queries: list[semantic.SavedQuerySql],
+    health: RunHealth | None,
+) -> Published:
     published_at = datetime.now(UTC).isoformat(timespec="seconds")
     tables: dict[str, int] = {}
     with duckdb.connect() as con:
-        con.execute(f"attach {_sql_string(str(duckdb_path))} as warehouse (read_only)")
+        con.execute(f"attach {_sql_string(str(duckdb_path))} as {WAREHOUSE_CATALOG} (read_only)")
         con.execute(
             f"attach {_sql_string(str(staging))} as publish "
             f"(storage_version {_sql_string(STORAGE_VERSION)})"
@@ -124,12 +153,21 @@ def _publish(duckdb_path: Path, target: Path, staging: Path, run_id: str) -> Pub
             )
             count = con.execute(f"select count(*) from publish.main.{_quote(name)}").fetchone()
             tables[name] = int(count[0]) if count else 0
+        if saved_queries:
+            con.execute(f"create schema publish.{semantic.METRICS_SCHEMA}")
+        for query in saved_queries:
+            qualified = f"publish.{semantic.METRICS_SCHEMA}.{_quote(query.name)}"
+            con.execute(f"create table {qualified} as {query.sql}")
+            count = con.execute(f"select count(*) from {qualified}").fetchone()
+            tables[f"{semantic.METRICS_SCHEMA}.{query.name}"] = int(count[0]) if count else 0
         con.execute(
             f"create table publish.main.{INFO_TABLE} as "
             "select ? as run_id, cast(? as timestamp with time zone) as published_at, "
             "? as source_warehouse",
             [run_id, published_at, str(duckdb_path)],
         )
+        if health is not None:
+            write_health(con, "warehouse", "publish", health)
         con.execute("detach publish")
     _fsync(staging)
     os.replace(staging, target)
@@ -152,9 +190,16 @@ def read_published(target: Path) -> dict[str, Any] | None:
 
 
 def publish_if_tested(
-    warehouse: Path, target: Path, run_id: str, build: Any
+    warehouse: Path,
+    target: Path,
+    run_id: str,
+    build: Any,
+    semantic_manifest: Path | None = None,
+    health: RunHealth | None = None,
 ) -> tuple[PublishOutcome, Exception | None]:
-    """Publish the marts when `build` (a `DbtSummary`, or None) passed every test.
+    """Publish the marts (and the saved queries of `semantic_manifest`) when `build` passed.
+
+    `build` is a `DbtSummary` or None; it passed when every node of it succeeded.
 
     Otherwise, or when publishing fails, BI keeps the last publish and the outcome says which.
     Returns the outcome and the error that stopped the publish, if any.
@@ -166,7 +211,7 @@ def publish_if_tested(
         outcome.kept = read_published(target)
         return outcome, None
     try:
-        done = publish_marts(warehouse, target, run_id)
+        done = publish_marts(warehouse, target, run_id, semantic_manifest, health)
     except (duckdb.Error, OSError, ValueError) as exc:
         outcome.reason = "publishing failed"
         outcome.kept = read_published(target)

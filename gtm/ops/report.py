@@ -85,7 +85,7 @@ class WorldInfo:
 
     def to_json(self) -> dict[str, Any]:
         """Return the world as stored in the report."""
-        keys = ("seed", "scale", "as_of", "rows_total", "tables")
+        keys = ("generator_version", "seed", "scale", "as_of", "rows_total", "tables")
         return {"path": self.path, "generated": self.generated} | {
             key: self.manifest.get(key) for key in keys
         }
@@ -148,7 +148,13 @@ class RunReport:
     dbt: DbtSummary | None = None
     """What the build did, when it ran."""
     publish: PublishOutcome | None = None
+    dashboard: dict[str, Any] | None = None
+    """After a publish: the dashboard's `path`, whether it was `built`, and the `error` if not."""
     alert: AlertOutcome | None = None
+    summary: dict[str, Any] | None = None
+    """The daily summary this run sent (gtm.ops.summary), or None when none was due."""
+    schema_change_email: str | None = None
+    """`sent`, or why not, when this run's schema changes were routed to e-mail."""
 
     def dbt_failures(self) -> list[dict[str, Any]]:
         """Return the failing dbt nodes (none when the build did not run)."""
@@ -173,9 +179,15 @@ class RunReport:
             out["dbt"] = self.dbt.to_json()
         if self.publish is not None:
             out["publish"] = self.publish.to_json()
+        if self.dashboard is not None:
+            out["dashboard"] = self.dashboard
         out["status"] = self.status
         if self.finished_at is not None:
             out["finished_at"] = self.finished_at.isoformat()
         if self.alert is not None:
             out["alert"] = self.alert.to_json()
+        if self.summary is not None:
+            out["summary"] = self.summary
+        if self.schema_change_email is not None:
+            out["schema_change_email"] = self.schema_change_email
         return out

@@ -11,9 +11,9 @@ from __future__ import annotations
 import json
 import os
 import time
-from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
-from contextlib import nullcontext
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,10 +21,11 @@ from typing import Any
 
 from gtm import project, sources
 from gtm.errors import GtmError
-from gtm.ops import alerts, anomalies, dbt, history, publish, schedule, world
+from gtm.ops import alerts, anomalies, dbt, history, logs, publish, schedule, summary, world
+from gtm.ops.health import RunHealth
 from gtm.ops.report import RunError, RunReport, SourceResult, Stage, WorldInfo
 from gtm.ops.settings import RunSettings, load_settings
-from gtm.ops.world import ProgressBars, Say, WorldResult
+from gtm.ops.world import Progress, ProgressBars, Say, WorldResult
 
 
 class RunInterrupted(KeyboardInterrupt):
@@ -113,9 +114,11 @@ def ingest(
     specs: Sequence[sources.SourceSpec],
     world_dir: Path | None,
     say: Say = _quiet,
+    on_done: Callable[[int, int], None] | None = None,
 ) -> dict[str, SourceResult]:
     """Load `specs` concurrently into `warehouse`; return each source's result.
 
+    `on_done(done, total)` is called as each source finishes (a progress bar).
     A failed source is reported (status `failed`, its error and exception kept) while the others
     finish. The caller holds the warehouse lock (and the world's, when loading the demo).
     """
@@ -132,6 +135,10 @@ def ingest(
         pool = ThreadPoolExecutor(max_workers=len(specs), thread_name_prefix="ingest")
         try:
             futures = {spec.name: pool.submit(_load_one, spec, context, say) for spec in specs}
+            if on_done is not None:
+                on_done(0, len(futures))
+                for done, _future in enumerate(as_completed(futures.values()), start=1):
+                    on_done(done, len(futures))
             results = {name: future.result() for name, future in futures.items()}
         except KeyboardInterrupt:
             pool.shutdown(wait=False, cancel_futures=True)  # Ctrl-C: do not wait for the loads
@@ -154,6 +161,8 @@ class RunOptions:
     seed: int | None = None
     due: bool = False
     select: tuple[str, ...] = ()
+    verbose: bool = False
+    """Stream dbt's per-node log and every load line instead of progress bars."""
 
 
 def prepare_run(options: RunOptions, root: Path, warehouse: Path) -> tuple[RunSettings, list[str]]:
@@ -189,37 +198,15 @@ def execute_run(
         warehouse=str(warehouse),
     )
     loaded_world: WorldResult | None = None
+    run_log = dbt.logs_dir(root, warehouse) / logs.RUN_LOG_FILE
+    steps = _Steps(say, progress, options.verbose)
     try:
-        holding = (
-            nullcontext(None)
-            if options.world_dir is None
-            else world.reading(
-                options.world_dir,
-                options.scale,
-                options.seed,
-                command="gtm run",
-                say=say,
-                progress=progress,
-            )
-        )
-        with holding as loaded_world:
-            if loaded_world is not None:
-                report.stages.append(Stage("generate", loaded_world.seconds))
-                report.world = WorldInfo(
-                    str(loaded_world.path), loaded_world.generated, loaded_world.manifest
-                )
-            past = history.read_history(warehouse)
-            if options.due:
-                names = _due(report, names, past, settings, started_at)
-                if not names:
-                    say("No source is due: nothing to ingest or build.")
-                    report.status = "skipped"
-                    report.finished_at = datetime.now(UTC)
-                    return report, loaded_world
-            _ingest_stage(root, warehouse, report, names, options.world_dir, past, settings, say)
-        _build_and_publish(root, warehouse, report, settings, options.select)
+        with logs.dlt_logs_to_file(run_log):
+            loaded_world = _work(root, warehouse, options, report, settings, names, steps)
         report.status = (
-            "failed"
+            report.status
+            if report.status == "skipped"
+            else "failed"
             if report.errors or report.publish is None or not report.publish.tested
             else "success"
         )
@@ -227,8 +214,110 @@ def execute_run(
         report.status = "interrupted"
         _finish(root, warehouse, report, settings, say)
         raise RunInterrupted(report) from None
+    if report.status == "skipped":
+        report.finished_at = datetime.now(UTC)
+        # A skipped run still sends a due daily summary, and is remembered when it did.
+        if _daily_summary(warehouse, report, settings):
+            history.append_history(warehouse, report.to_json())
+        return report, loaded_world
     _finish(root, warehouse, report, settings, say)
     return report, loaded_world
+
+
+def _drop_raw(warehouse: Path) -> None:
+    """Drop every source's raw schema and dlt working folder, so the next load starts afresh."""
+    import shutil
+
+    import duckdb
+
+    from ingest.pipelines import dataset_name, pipelines_dir
+
+    with duckdb.connect(str(warehouse)) as con:
+        for name in sorted(sources.SOURCES):
+            con.execute(f"drop schema if exists {dataset_name(name)} cascade")
+    shutil.rmtree(pipelines_dir(warehouse), ignore_errors=True)
+
+
+def _daily_summary(warehouse: Path, report: RunReport, settings: RunSettings) -> bool:
+    """Send the daily summary when this run is the first after the configured hour; say if sent.
+
+    The day is the run's own start time, so the schedule follows the runs' timestamps.
+    """
+    if report.status == "interrupted" or settings.summary_hour is None:
+        return False
+    past = history.read_history(warehouse)
+    report.summary = summary.send_summary(
+        past, report.started_at, settings.summary_hour, settings.webhook_url, settings.email
+    )
+    return report.summary is not None
+
+
+@dataclass(frozen=True)
+class _Steps:
+    """How a run shows its stages: status lines, and progress bars unless verbose."""
+
+    say: Say
+    progress: ProgressBars | None
+    verbose: bool
+
+    @contextmanager
+    def bar(self) -> Iterator[Progress | None]:
+        """Open a progress display for one stage (yield None when verbose or without one)."""
+        if self.progress is None or self.verbose:
+            yield None
+            return
+        with self.progress() as on_progress:
+            yield on_progress
+
+    def detail(self) -> Say:
+        """Where per-source status lines go: shown when verbose, else only in the summary."""
+        return self.say if self.verbose else _quiet
+
+
+def _work(
+    root: Path,
+    warehouse: Path,
+    options: RunOptions,
+    report: RunReport,
+    settings: RunSettings,
+    names: list[str],
+    steps: _Steps,
+) -> WorldResult | None:
+    """Load the world (demo), ingest, build and publish; fill `report` as it goes."""
+    say = steps.say
+    progress = steps.progress
+    holding = (
+        nullcontext(None)
+        if options.world_dir is None
+        else world.reading(
+            options.world_dir,
+            options.scale,
+            options.seed,
+            command="gtm run",
+            say=say,
+            progress=progress,
+        )
+    )
+    with holding as loaded_world:
+        if loaded_world is not None:
+            report.stages.append(Stage("generate", loaded_world.seconds))
+            report.world = WorldInfo(
+                str(loaded_world.path), loaded_world.generated, loaded_world.manifest
+            )
+        past = history.read_history(warehouse)
+        if loaded_world is not None and world.loaded_another_world(past, loaded_world.manifest):
+            say("The warehouse holds another demo world's raw data: loading this one afresh.")
+            _drop_raw(warehouse)
+        if options.due:
+            names = _due(report, names, past, settings, report.started_at)
+            if not names:
+                say("No source is due: nothing to ingest or build.")
+                report.status = "skipped"
+                return loaded_world
+        _ingest_stage(root, warehouse, report, names, options.world_dir, past, settings, steps)
+    _build_and_publish(root, warehouse, report, settings, options.select, steps)
+    _sync_stage(root, warehouse, report, options.world_dir, say)
+    return loaded_world
 
 
 def _due(
@@ -253,12 +342,14 @@ def _ingest_stage(
     world_dir: Path | None,
     past: list[dict[str, Any]],
     settings: RunSettings,
-    say: Say,
+    steps: _Steps,
 ) -> None:
     started = time.perf_counter()
     before = history.snapshot_raw(warehouse)
     specs = resolve_sources(names)
-    results = ingest(root, warehouse, specs, world_dir, say)
+    with steps.bar() as bar:
+        on_done = None if bar is None else (lambda done, total: bar("sources", done, total))
+        results = ingest(root, warehouse, specs, world_dir, steps.detail(), on_done)
     after = history.snapshot_raw(warehouse)
     for name, result in results.items():
         if result.status == "loaded":
@@ -273,21 +364,79 @@ def _ingest_stage(
 
 
 def _build_and_publish(
-    root: Path, warehouse: Path, report: RunReport, settings: RunSettings, select: Sequence[str]
+    root: Path,
+    warehouse: Path,
+    report: RunReport,
+    settings: RunSettings,
+    select: Sequence[str],
+    steps: _Steps,
 ) -> None:
     try:
-        report.dbt = dbt.run_dbt_build(root, warehouse, select)
+        with steps.bar() as bar:
+            on_node = None if bar is None else (lambda done, total: bar("dbt nodes", done, total))
+            report.dbt = dbt.run_dbt_build(
+                root, warehouse, select, verbose=steps.verbose, on_node=on_node
+            )
     except GtmError as exc:
         report.errors.append(RunError("build", str(exc)))
     if report.dbt is not None:
         report.stages.append(Stage("build", report.dbt.seconds))
     target = publish.publish_path(warehouse, settings.publish_path, root)
     started = time.perf_counter()
-    report.publish, error = publish.publish_if_tested(warehouse, target, report.run_id, report.dbt)
+    manifest = project.target_dir(root, warehouse) / "semantic_manifest.json"
+    health = RunHealth(report.to_json(), project.target_dir(root, warehouse) / "run_results.json")
+    report.publish, error = publish.publish_if_tested(
+        warehouse, target, report.run_id, report.dbt, manifest, health
+    )
     if error is not None:
         report.errors.append(RunError("publish", one_line(error)))
     elif report.publish.published:
         report.stages.append(Stage("publish", time.perf_counter() - started))
+        _dashboard_stage(root, warehouse, report, target)
+
+
+def _dashboard_stage(root: Path, warehouse: Path, report: RunReport, published: Path) -> None:
+    """Build the dashboard from what was just published; the report says where, or why not."""
+    from gtm.dashboard import build_dashboard, dashboard_path
+
+    started = time.perf_counter()
+    path = dashboard_path(root, warehouse)
+    try:
+        build_dashboard(published, path)
+    except (GtmError, OSError, ValueError, ImportError) as exc:
+        # The marts are published and tested: a dashboard that cannot be drawn is reported, and
+        # does not fail the run (BI tools read the published file either way).
+        report.dashboard = {"path": str(path), "built": False, "error": one_line(exc)}
+        return
+    report.dashboard = {"path": str(path), "built": True}
+    report.stages.append(Stage("dashboard", time.perf_counter() - started))
+
+
+def _sync_stage(
+    root: Path, warehouse: Path, report: RunReport, world_dir: Path | None, say: Say
+) -> None:
+    """Run the reverse-ETL syncs when `gtm.sync.enabled`, after a tested build only."""
+    from gtm.sync import core, spec
+
+    sync_settings = spec.load_settings()
+    if not sync_settings.enabled or report.publish is None or not report.publish.tested:
+        return
+    started = time.perf_counter()
+    try:
+        if world_dir is None:
+            results = core.run_syncs(root, warehouse, sync_settings.names, say=say)
+        else:
+            with core.demo_endpoints(world_dir) as endpoints:
+                results = core.run_syncs(
+                    root, warehouse, sync_settings.names, endpoints=endpoints, say=say
+                )
+    except GtmError as exc:
+        report.errors.append(RunError("sync", str(exc)))
+        return
+    for result in results:
+        if result.status in ("failed", "budget"):
+            report.errors.append(RunError("sync", f"{result.name}: {result.message}"))
+    report.stages.append(Stage("sync", time.perf_counter() - started))
 
 
 def _finish(
@@ -296,6 +445,8 @@ def _finish(
     """Alert, write the report file and append the history."""
     report.finished_at = datetime.now(UTC)
     report.alert = alerts.send_alert(report.to_json(), settings.webhook_url)
+    report.schema_change_email = summary.email_schema_changes(report.to_json(), settings.email)
+    _daily_summary(warehouse, report, settings)
     stored = report.to_json()
     path = project.report_path(root, warehouse)
     path.parent.mkdir(parents=True, exist_ok=True)

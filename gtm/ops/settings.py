@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from gtm.errors import GtmError
+from gtm.ops.summary import EMAIL_KINDS, EmailSettings
 
 DEFAULT_ANOMALY_THRESHOLD = 0.2
 DEFAULT_ANOMALY_WINDOW = 5
@@ -51,6 +52,10 @@ class RunSettings:
     """Hours between loads of each source under `gtm run --due`."""
     grace_minutes: float = DEFAULT_GRACE_MINUTES
     """A source is due this long before its cadence has fully elapsed (schedulers start late)."""
+    summary_hour: int | None = None
+    """The first run starting at or after this hour (UTC) sends the daily summary (None: never)."""
+    email: EmailSettings | None = field(default=None, repr=False)
+    """SMTP settings for e-mailing the summary and schema changes (None: no e-mail)."""
 
     def __post_init__(self) -> None:
         """Refuse values that would make the anomaly check or the schedule meaningless."""
@@ -96,6 +101,13 @@ class RunSettings:
             "a number of minutes >= 0",
             self.grace_minutes,
         )
+        _require(
+            self.summary_hour is None
+            or (isinstance(self.summary_hour, int) and 0 <= self.summary_hour <= 23),
+            "gtm.summary.hour",
+            "a whole hour from 0 to 23 (UTC)",
+            self.summary_hour,
+        )
 
 
 def load_settings(sources: Sequence[str] = ()) -> RunSettings:
@@ -112,6 +124,14 @@ def load_settings(sources: Sequence[str] = ()) -> RunSettings:
             raise SettingsError(f"setting {key} must be a {kind.__name__}: {exc}") from None
         return default if found is None else found
 
+    def secret(key: str, kind: type, default: Any) -> Any:
+        try:
+            found = dlt.secrets.get(key, kind)
+        except Exception as exc:
+            raise SettingsError(f"setting {key} must be a {kind.__name__}: {exc}") from None
+        return default if found is None else found
+
+    email = _email_settings(secret)
     cadences = {
         name: value(f"gtm.schedule.{name}", float, DEFAULT_CADENCE_HOURS) for name in sources
     }
@@ -125,4 +145,41 @@ def load_settings(sources: Sequence[str] = ()) -> RunSettings:
         webhook_url=dlt.secrets.get("gtm.alerts.webhook_url", str) or "",
         cadence_hours=cadences,
         grace_minutes=value("gtm.schedule.grace_minutes", float, DEFAULT_GRACE_MINUTES),
+        summary_hour=value("gtm.summary.hour", int, None),
+        email=email,
+    )
+
+
+def _email_settings(value: Any) -> EmailSettings | None:
+    """Read `[gtm.email]` (secrets); None when no SMTP host is set. Refuses a half-filled one."""
+    host = value("gtm.email.smtp_host", str, "")
+    if not host:
+        return None
+    sender = value("gtm.email.sender", str, "")
+    recipients = tuple(value("gtm.email.recipients", list, []))
+    _require(bool(sender), "gtm.email.sender", "an e-mail address when smtp_host is set", sender)
+    _require(
+        bool(recipients) and all(isinstance(r, str) and "@" in r for r in recipients),
+        "gtm.email.recipients",
+        "a list of e-mail addresses when smtp_host is set",
+        list(recipients),
+    )
+    port = value("gtm.email.smtp_port", int, 587)
+    _require(0 < port < 65536, "gtm.email.smtp_port", "a TCP port", port)
+    send = tuple(value("gtm.email.send", list, list(EMAIL_KINDS)))
+    _require(
+        all(kind in EMAIL_KINDS for kind in send),
+        "gtm.email.send",
+        f"a list of {', '.join(EMAIL_KINDS)}",
+        list(send),
+    )
+    return EmailSettings(
+        host=host,
+        sender=sender,
+        recipients=recipients,
+        port=port,
+        username=value("gtm.email.username", str, ""),
+        password=value("gtm.email.password", str, ""),
+        starttls=value("gtm.email.starttls", bool, True),
+        send=send,
     )

@@ -92,6 +92,23 @@ def _matches(meta: dict[str, Any] | None, scale: float, seed: int, as_of: date) 
         return False
 
 
+IDENTITY = ("generator_version", "seed", "scale", "as_of")
+"""What makes two demo worlds the same world (the same records under the same ids)."""
+
+
+def loaded_another_world(past: list[dict[str, Any]], manifest: dict[str, Any]) -> bool:
+    """Whether the last demo run in `past` (run history, oldest first) loaded another world.
+
+    Record ids repeat from world to world, so raw data of one world merged with another's
+    incremental loads would be neither: the caller then loads this world from scratch.
+    """
+    for run in reversed(past):
+        previous = run.get("world") if run.get("mode") == "demo" else None
+        if previous:
+            return any(str(previous.get(key)) != str(manifest.get(key)) for key in IDENTITY)
+    return False
+
+
 @contextmanager
 def reading(
     world_dir: Path,

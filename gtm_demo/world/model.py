@@ -13,7 +13,7 @@ DEFAULT_SCALE = 0.1
 
 HISTORY_MONTHS = 24
 
-GENERATOR_VERSION = "2"
+GENERATOR_VERSION = "3"
 
 COMPANIES_PER_CHUNK = 200
 
@@ -66,7 +66,7 @@ PLATFORM_UTM = {
 }
 
 # Mean cost per click in the account's currency.
-PLATFORM_CPC = {"google_ads": 4.2, "facebook_ads": 1.3, "linkedin_ads": 5.5}
+PLATFORM_CPC = {"google_ads": 4.2, "facebook_ads": 1.3, "linkedin_ads": 6.8}
 
 # Mean clicks a day on each running ad from people who never become known (besides people's own).
 PLATFORM_ANONYMOUS_CLICKS = {"google_ads": 2.4, "facebook_ads": 2.8, "linkedin_ads": 0.8}
@@ -148,6 +148,18 @@ COUNTRY_FORMAT_P = (0.35, 0.35, 0.10, 0.10, 0.10)
 
 INVALID_EMAIL_KINDS = ("no_tld", "missing_at", "double_at", "double_dot")
 
+# A person researches for a while after becoming known, then goes quiet: the active period is
+# log-normal (median ACTIVE_MEDIAN_DAYS, at least ACTIVE_MIN_DAYS); their web sessions, later forms
+# and events fall in it, at ACTIVE_RATE_BOOST times the channels' base rates. Without it every
+# person stayed active until the as-of date, and all opportunities opened in the last two quarters.
+ACTIVE_MEDIAN_DAYS = 120
+
+ACTIVE_SIGMA = 0.6
+
+ACTIVE_MIN_DAYS = 7
+
+ACTIVE_RATE_BOOST = 2.0
+
 # Propensity model: log-odds of becoming an opportunity.
 INTERCEPT = -5.5
 
@@ -180,3 +192,7 @@ MQL_INTERCEPT = -1.7
 
 # Share of those MQLs that sales accepts (SQL) without an opportunity following.
 MQL_TO_SQL = 0.22
+
+
+FACEBOOK_LEAD_VALUE_CENTS = 4_500
+"""What a Meta pixel values each lead at (`action_values`), in cents of the account currency."""

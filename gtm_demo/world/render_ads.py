@@ -12,6 +12,7 @@ from gtm_demo.world.model import (
     AD_LANDING,
     AD_THEMES,
     DAY,
+    FACEBOOK_LEAD_VALUE_CENTS,
     HOUR,
     PLATFORM_ANONYMOUS_CLICKS,
     PLATFORM_CPC,
@@ -42,9 +43,12 @@ class AdsRenderer:
                 theme = AD_THEMES[c % len(AD_THEMES)]
                 region = {"USD": "na", "EUR": "emea", "GBP": "uk"}[account[2]]
                 slug = f"{code}_{theme}_{region}_{c + 1:03d}"
-                # Low-discrepancy starts and lengths: total active days grow with the count.
-                first_day = int(((c + 1) * 0.6180339887) % 1 * (days - 45))
-                length = 45 + int(((c + 1) * 0.4142135624) % 1 * 355)
+                # One campaign in ten (the first is brand) is always on, as a real account's
+                # are; the others are flights with low-discrepancy starts and lengths, so total
+                # active days grow with the count and every day has an ad to click at any scale.
+                always_on = c % 10 == 0
+                first_day = 0 if always_on else int(((c + 1) * 0.6180339887) % 1 * (days - 45))
+                length = days if always_on else 45 + int(((c + 1) * 0.4142135624) % 1 * 355)
                 last_day = min(days - 1, first_day + length)
                 campaign_id = str(base_id + 1000 * (c + 1))
                 campaigns.append(
@@ -478,6 +482,14 @@ class AdsRenderer:
             view = conversions // 4
             cols["leads_7d_click"] += (conversions - view).tolist()
             cols["leads_1d_view"] += view.tolist()
+            # The other actions Meta reports per ad-day, derived without new random draws (so
+            # every other table stays as it was): most clicks are link clicks, three in four of
+            # those load the landing page, and about one impression in nine is a 3-second view.
+            link_clicks = clicks - clicks // 6
+            cols["link_clicks"] += link_clicks.tolist()
+            cols["landing_page_views"] += (link_clicks - link_clicks // 4).tolist()
+            cols["video_views"] += (impressions // 9).tolist()
+            cols["lead_value"] += (conversions * FACEBOOK_LEAD_VALUE_CENTS).tolist()
         else:
             usd_rate = {"USD": 1.0, "EUR": 1.08, "GBP": 1.27}[account[2]]
             cols["account_id"] += [account[0]] * n

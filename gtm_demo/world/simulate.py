@@ -5,7 +5,18 @@ from __future__ import annotations
 import numpy as np
 
 from gtm_demo import reference as ref
-from gtm_demo.world.model import DAY, FORMS, HOUR, KNOWN_VIA, KNOWN_VIA_P, PRODUCT_INTEREST
+from gtm_demo.world.model import (
+    ACTIVE_MEDIAN_DAYS,
+    ACTIVE_MIN_DAYS,
+    ACTIVE_RATE_BOOST,
+    ACTIVE_SIGMA,
+    DAY,
+    FORMS,
+    HOUR,
+    KNOWN_VIA,
+    KNOWN_VIA_P,
+    PRODUCT_INTEREST,
+)
 from gtm_demo.world.sampling import sigmoid
 
 
@@ -41,17 +52,23 @@ class Journeys:
         self.interest = rng.integers(0, len(PRODUCT_INTEREST), n)
 
     def _touches(self) -> None:
-        """Web sessions by channel, form sessions, and event attendance, all before the as-of."""
+        """Web sessions by channel, forms and event attendance in each person's active period.
+
+        The period runs from 45 days before the person became known to the end of their research
+        (log-normal length after becoming known), cut at the as-of date.
+        """
         w, rng, n = self.w, self.rng, self.n
+        active = np.maximum(ACTIVE_MEDIAN_DAYS * rng.lognormal(0, ACTIVE_SIGMA, n), ACTIVE_MIN_DAYS)
+        self.active_end = np.minimum(self.known_at + (active * DAY).astype(np.int64), w.end)
         window_start = np.maximum(self.known_at - 45 * DAY, w.start)
-        span_days = (w.end - window_start) / DAY
-        boost = np.exp(0.5 * self.intent)
+        span_days = (self.active_end - window_start) / DAY
+        boost = np.exp(0.5 * self.intent) * ACTIVE_RATE_BOOST
         person, when, channel, form = [], [], [], []
         for c, name in enumerate(ref.WEB_CHANNELS):
             k = rng.poisson(ref.CHANNELS[name]["rate_per_30d"] * span_days / 30 * boost)
             who = np.repeat(np.arange(n), k)
             person.append(who)
-            when.append(rng.integers(window_start[who], w.end))
+            when.append(rng.integers(window_start[who], self.active_end[who]))
             channel.append(np.full(len(who), c))
             form.append(np.full(len(who), -1))
         web_p = np.array([ref.CHANNELS[name]["rate_per_30d"] for name in ref.WEB_CHANNELS])
@@ -59,7 +76,7 @@ class Journeys:
         first_form = np.nonzero(self.known_via == 0)[0]
         later = rng.poisson(0.018 * span_days / 30 * boost * self.has_hubspot)
         later_who = np.repeat(np.arange(n), later)
-        later_when = rng.integers(self.known_at[later_who] + HOUR, w.end)
+        later_when = rng.integers(self.known_at[later_who] + HOUR, self.active_end[later_who])
         form_who = np.concatenate([first_form, later_who])
         person.append(form_who)
         when.append(np.concatenate([self.known_at[first_form], later_when]))
@@ -82,10 +99,12 @@ class Journeys:
         k = rng.poisson(0.02 * span_days / 30 * boost)
         who = np.repeat(np.arange(n), k)
         if len(pool):
-            first_ok = np.searchsorted(w.campaign_start[pool], self.known_at[who])
-            keep = first_ok < len(pool)
-            who, first_ok = who[keep], first_ok[keep]
-            pick = pool[first_ok + (rng.random(len(who)) * (len(pool) - first_ok)).astype(int)]
+            starts = w.campaign_start[pool]
+            first_ok = np.searchsorted(starts, self.known_at[who])
+            last_ok = np.searchsorted(starts, self.active_end[who])
+            keep = first_ok < last_ok
+            who, first_ok, last_ok = who[keep], first_ok[keep], last_ok[keep]
+            pick = pool[first_ok + (rng.random(len(who)) * (last_ok - first_ok)).astype(int)]
         else:
             who, pick = who[:0], who[:0]
         known = np.nonzero(self.known_campaign >= 0)[0]

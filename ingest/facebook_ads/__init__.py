@@ -10,6 +10,12 @@
   row); leads (`actions` of `lead_action_type`) land as `leads` plus one `leads_<window>` column
   per attribution window. Each run re-reads, per account, from `lookback_days` before the last
   date loaded up to `end_date`, so conversions Meta restates later replace the old figures.
+- `ads_insights_actions`: every action type of each ad-day (`actions`, `action_values` and
+  `cost_per_action_type`: `link_click`, `landing_page_view`, `video_view`, `lead`,
+  `offsite_conversion.fb_pixel_lead`, ...), merged on (`ad_id`, `date_start`, `action_type`)
+  with the ad-day as merge key, so a re-read day replaces all its action types: the count and
+  value in total and per attribution window (`action_count_<window>`, `action_value_<window>`)
+  and the cost per action.
 
 Calls keep under each ad account's rolling limits (management and insights counted apart) with
 a client-side window; Meta's throttling errors (HTTP 400 with code 4, 17, 32, 613 or 80000-80014)
@@ -18,7 +24,8 @@ that is longer than `max_throttle_wait`. A refused token (code 190) is retried o
 then fails as `AuthenticationError`.
 
 Configuration (`SOURCES__FACEBOOK_ADS__*`): `access_token` (secret), `account_ids`, `base_url`,
-`api_version`, `start_date`, `lookback_days`, `end_date`.
+`api_version`, `start_date`, `lookback_days`, `end_date`, `attribution_windows` and the rest of
+the parameters below (docs/ingestion.md lists them all).
 """
 
 from __future__ import annotations
@@ -44,6 +51,7 @@ from ingest.facebook_ads.helpers import (
     INSIGHT_FIELDS,
     NextLink,
     accounts_table,
+    actions_table,
     entity_table,
     insights_table,
     make_classify,
@@ -312,6 +320,17 @@ def _objects_resource(api: GraphApi, table: str) -> DltResource:
     )
 
 
+ACTIONS_HINTS = dlt.mark.make_hints(
+    table_name="ads_insights_actions",
+    primary_key=("ad_id", "date_start", "action_type"),
+    # A re-read ad-day replaces every action type it had, so a type Meta no longer reports for
+    # that day does not linger.
+    merge_key=("ad_id", "date_start"),
+    write_disposition="merge",
+)
+"""The child table of insights: one row per ad, day and action type."""
+
+
 def _insights_resource(
     api: GraphApi,
     start: date | None,
@@ -328,9 +347,13 @@ def _insights_resource(
         stop = threading.Event()
         accounts = {a["account_id"]: a for a in api.accounts()}
 
-        def report(account_id: str, low: date, high: date) -> pa.Table:
+        def report(account_id: str, low: date, high: date) -> tuple[pa.Table, pa.Table]:
             rows = api.insights(account_id, low, high, attribution_windows, stop)
-            return insights_table(rows, accounts[account_id], lead_action_type, attribution_windows)
+            account = accounts[account_id]
+            return (
+                insights_table(rows, account, lead_action_type, attribution_windows),
+                actions_table(rows, account, attribution_windows),
+            )
 
         tasks = []
         for account_id in accounts:
@@ -339,9 +362,13 @@ def _insights_resource(
                 since = date.fromisoformat(loaded[account_id]) - timedelta(days=lookback_days)
             for low, high in date_windows(max(since, first), end, days_per_report):
                 tasks.append((account_id, low, high))
-        for _, table in run_concurrently(lambda t: report(*t), tasks, api.workers, stop=stop):
+        for _, (table, actions) in run_concurrently(
+            lambda t: report(*t), tasks, api.workers, stop=stop
+        ):
             if table.num_rows:
                 yield table
+            if actions.num_rows:
+                yield dlt.mark.with_hints(actions, ACTIONS_HINTS, create_table_variant=True)
         for account_id in accounts:
             previous = loaded.get(account_id)
             if previous is None or date.fromisoformat(previous) < end:

@@ -319,8 +319,13 @@ INSIGHT_FIELDS = (
     "clicks",
     "spend",
     "actions",
+    "action_values",
+    "cost_per_action_type",
 )
 """Insights fields requested (`date_start` / `date_stop` always come)."""
+
+COST = pa.decimal128(18, 6)
+"""Cost per action: Meta sends it as a ratio string with up to six decimals."""
 
 
 def insights_table(
@@ -379,5 +384,86 @@ def insights_table(
         _money(r.get("spend") for r in rows),
         _ints(leads["value"], "actions.value"),
         *(_ints(leads[w], f"actions.{w}") for w in attribution_windows),
+    ]
+    return pa.Table.from_arrays(columns, schema=pa.schema(fields))
+
+
+def _stats(row: dict[str, Any], field: str) -> dict[str, dict[str, Any]]:
+    """One Ads Action Stats list of an insights row, by action type (empty when left out)."""
+    found: dict[str, dict[str, Any]] = {}
+    for entry in row.get(field) or []:
+        kind = entry.get("action_type")
+        if not kind:
+            raise ValueError(
+                f"{NAME}: an entry of {field} of ad {row.get('ad_id')} has no action_type"
+            )
+        found[str(kind)] = entry
+    return found
+
+
+def actions_table(
+    rows: list[dict[str, Any]], account: dict[str, Any], attribution_windows: Sequence[str]
+) -> pa.Table:
+    """Every action type of each ad-day: count and value in total and per window, cost per action.
+
+    One row per (`ad_id`, `date_start`, `action_type`) found in `actions` or `action_values`;
+    counts are whole numbers, values and costs decimals in the account's currency. A window
+    Meta leaves out of an entry (it sends windows past one day only for conversions) is null.
+    """
+    out: dict[str, list[Any]] = {
+        "ad_id": [],
+        "date_start": [],
+        "action_type": [],
+        "account_id": [],
+        "account_currency": [],
+        "action_count": [],
+        "action_value": [],
+        "cost_per_action": [],
+        **{f"action_count_{w}": [] for w in attribution_windows},
+        **{f"action_value_{w}": [] for w in attribution_windows},
+    }
+    currency = account.get("currency")
+    for row in rows:
+        counts = _stats(row, "actions")
+        values = _stats(row, "action_values")
+        costs = _stats(row, "cost_per_action_type")
+        for kind in sorted(set(counts) | set(values)):
+            count, value = counts.get(kind, {}), values.get(kind, {})
+            out["ad_id"].append(row["ad_id"])
+            out["date_start"].append(row["date_start"])
+            out["action_type"].append(kind)
+            out["account_id"].append(row.get("account_id") or account["account_id"])
+            out["account_currency"].append(row.get("account_currency") or currency)
+            out["action_count"].append(count.get("value", 0))
+            out["action_value"].append(value.get("value"))
+            out["cost_per_action"].append(costs.get(kind, {}).get("value"))
+            for window in attribution_windows:
+                out[f"action_count_{window}"].append(count.get(window))
+                out[f"action_value_{window}"].append(value.get(window))
+    fields = [
+        _key("ad_id", pa.string()),
+        _key("date_start", pa.date32()),
+        _key("action_type", pa.string()),
+        pa.field("account_id", pa.string()),
+        pa.field("account_currency", pa.string()),
+        pa.field("action_count", pa.int64()),
+        *(pa.field(f"action_count_{w}", pa.int64()) for w in attribution_windows),
+        pa.field("action_value", MONEY),
+        *(pa.field(f"action_value_{w}", MONEY) for w in attribution_windows),
+        pa.field("cost_per_action", COST),
+    ]
+    columns = [
+        _strings(out["ad_id"]),
+        _dates(out["date_start"]),
+        _strings(out["action_type"]),
+        _strings(out["account_id"]),
+        _strings(out["account_currency"]),
+        _ints(out["action_count"], "actions.value"),
+        *(_ints(out[f"action_count_{w}"], f"actions.{w}") for w in attribution_windows),
+        _money(out["action_value"]),
+        *(_money(out[f"action_value_{w}"]) for w in attribution_windows),
+        pa.array(
+            [None if v in (None, "") else Decimal(str(v)) for v in out["cost_per_action"]], COST
+        ),
     ]
     return pa.Table.from_arrays(columns, schema=pa.schema(fields))

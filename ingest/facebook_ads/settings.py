@@ -4,7 +4,8 @@ from __future__ import annotations
 
 NAME = "facebook_ads"
 DEFAULT_BASE_URL = "https://graph.facebook.com"
-DEFAULT_API_VERSION = "v23.0"
+DEFAULT_API_VERSION = "v26.0"
+"""The Graph / Marketing API version (Marketing API versions expire about a year after release)."""
 DEFAULT_HISTORY_DAYS = 3 * 365
 """How far back the first load reads when no `start_date` is set (Meta keeps 37 months)."""
 

@@ -12,6 +12,10 @@ Tables (`raw_linkedin_ads`):
   with `pivot=CREATIVE`, `timeGranularity=DAILY`, per account. `cost_in_local_currency` and
   `cost_in_usd` are the decimal strings LinkedIn sends, as decimals (never floats), with the
   account's `currency` and `time_zone` on every row.
+- `campaign_analytics_daily` (campaign × date, merged on `campaign_id`, `date`): the same with
+  `pivot=CAMPAIGN`, so spend reconciles at campaign level whatever the creatives the token can
+  read. An account whose creatives cannot be read still gets both (its date ranges sized by the
+  element cap alone, halved while refused).
 
 adAnalytics has no paging and refuses a call that would return more elements than its cap
 (15,000), so each account's dates are split into ranges that cannot reach the cap (the cap over
@@ -147,10 +151,15 @@ class LinkedInApi:
                 self._creatives[account_id] = self.entities(account_id, "creatives")
             return self._creatives[account_id]
 
-    def analytics(self, account_id: int, first: date, last: date) -> list[dict] | None:
-        """Daily creative analytics of `first`..`last`; None when the range is past the cap."""
+    def analytics(
+        self, account_id: int, first: date, last: date, pivot: str = "CREATIVE"
+    ) -> list[dict] | None:
+        """Daily analytics of `first`..`last` by `pivot`; None when past the element cap.
+
+        `pivot` is CREATIVE or CAMPAIGN.
+        """
         query = (
-            "q=analytics&pivot=CREATIVE&timeGranularity=DAILY"
+            f"q=analytics&pivot={pivot}&timeGranularity=DAILY"
             f"&dateRange=(start:{restli_date(first)},end:{restli_date(last)})"
             f"&accounts=List({urn('sponsoredAccount', account_id)})"
             f"&fields={','.join(ANALYTICS_FIELDS)}"
@@ -210,9 +219,18 @@ def _entity_resource(api: LinkedInApi, table: str) -> DltResource:
     )
 
 
+ANALYTICS = {
+    "CREATIVE": ("creative_analytics_daily", "creative_id"),
+    "CAMPAIGN": ("campaign_analytics_daily", "campaign_id"),
+}
+"""The adAnalytics pivots read: pivot -> (raw table, key column beside `date`)."""
+
+
 def _analytics_resource(
-    api: LinkedInApi, start: date, end: date, lookback_days: int
+    api: LinkedInApi, start: date, end: date, lookback_days: int, pivot: str
 ) -> DltResource:
+    table_name, key = ANALYTICS[pivot]
+
     def read() -> Iterator[pa.Table]:
         # The last date loaded per account: each run re-reads `lookback_days` before it.
         last: dict[str, str] = dlt.current.resource_state().setdefault("last_date", {})
@@ -227,21 +245,25 @@ def _analytics_resource(
             if str(account_id) in last:
                 since = date.fromisoformat(last[str(account_id)]) - timedelta(days=lookback_days)
                 first = max(first, since)
-            if first > end or not creatives[account_id]:
+            if first > end:
                 continue
-            # A day has at most one element per creative: ranges this long stay under the cap.
-            days = max(1, api.max_elements // len(creatives[account_id]))
+            # A day has at most one element per creative (and so per campaign): ranges this
+            # long stay under the cap. With no creatives readable the analytics are still read
+            # (LinkedIn reports them whatever the token may see of the creatives): one range,
+            # halved while the API refuses it as too many elements.
+            days = max(1, api.max_elements // max(1, len(creatives[account_id])))
             tasks += [(account_id, low, high) for low, high in date_windows(first, end, days)]
 
         def fetch(task: tuple[int, date, date]) -> list[dict] | None:
-            return api.analytics(*task)
+            return api.analytics(*task, pivot=pivot)
 
         # A range refused as past the element cap is halved and queued again.
         done = run_concurrently(fetch, tasks, api.workers, split=_halves)
         for (account_id, _, _), elements in done:
             if not elements:
                 continue
-            table = analytics_table(elements, account_id, accounts[account_id].get("currency"))
+            currency = accounts[account_id].get("currency")
+            table = analytics_table(elements, account_id, currency, key)
             newest = max(table["date"].to_pylist()).isoformat()
             if newest > last.get(str(account_id), ""):
                 last[str(account_id)] = newest
@@ -249,8 +271,8 @@ def _analytics_resource(
 
     return dlt.resource(
         read,
-        name="creative_analytics_daily",
-        primary_key=("creative_id", "date"),
+        name=table_name,
+        primary_key=(key, "date"),
         write_disposition="merge",
         parallelized=True,
     )
@@ -284,7 +306,9 @@ def linkedin_ads_source(
     page_size: int = PAGE_SIZE,
     workers: int = WORKERS,
 ) -> Iterator[DltResource]:
-    """LinkedIn ad accounts, campaign groups, campaigns, creatives and daily creative analytics.
+    """LinkedIn ad accounts, campaign groups, campaigns, creatives and daily analytics.
+
+    Daily analytics are read by creative and by campaign.
 
     `account_ids` (a list, or ids separated by commas) picks the accounts; by default every
     account the token can see. `token_url` defaults to LinkedIn's, or to the same host as a
@@ -329,4 +353,5 @@ def linkedin_ads_source(
     yield _accounts_resource(api)
     for table in _ENTITIES:
         yield _entity_resource(api, table)
-    yield _analytics_resource(api, start, end, lookback_days)
+    for pivot in ANALYTICS:
+        yield _analytics_resource(api, start, end, lookback_days, pivot)

@@ -227,13 +227,18 @@ ANALYTICS_FIELDS = (
 """What each adAnalytics call projects (the date and the creative always among them)."""
 
 
-def analytics_table(elements: list[dict], account_id: int, currency: str | None) -> pa.Table:
-    """Daily creative analytics: counts as int64, costs as exact decimals, the currency beside."""
+def analytics_table(
+    elements: list[dict], account_id: int, currency: str | None, key: str = "creative_id"
+) -> pa.Table:
+    """Daily analytics of one pivot: counts as int64, costs as exact decimals, the currency.
+
+    `key` names the pivot's column: `creative_id` or `campaign_id`.
+    """
     days = [(e.get("dateRange") or {}).get("start") or {} for e in elements]
     count = len(elements)
     return pa.table(
         {
-            "creative_id": pa.array(
+            key: pa.array(
                 [id_of((e.get("pivotValues") or [None])[0]) for e in elements], pa.int64()
             ),
             "date": pa.array([date(d["year"], d["month"], d["day"]) for d in days], pa.date32()),

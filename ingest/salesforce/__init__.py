@@ -10,7 +10,9 @@ Arrow tables typed from the describe call, so dlt loads them as Parquet, not row
 
 Configuration (`.dlt/config.toml` / `.dlt/secrets.toml`, or `SOURCES__SALESFORCE__*`):
 `base_url` (the login or My Domain URL), `client_id`, `client_secret`, optionally
-`refresh_token` (else the client-credentials flow), `api_version`, `start_date`.
+`refresh_token` (else the client-credentials flow), or a ready `access_token` with its
+`instance_url`; `token_url`, `api_version`, `start_date`, `objects`, `bulk_objects`,
+`batch_size`, `bulk_page_size` (docs/ingestion.md lists them all).
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from dlt.sources import DltResource
 from dlt.sources.helpers.rest_client.paginators import JSONLinkPaginator
 
 from ingest._oauth import OAuth, grant
-from ingest._transport import SourceError, Transport
+from ingest._transport import AuthenticationError, SourceError, Transport
 from ingest.extract import skip_repeats
 from ingest.salesforce.helpers import (
     arrow_from_csv,
@@ -164,10 +166,13 @@ def _object_resource(
 
 @dlt.source(name=NAME, max_table_nesting=0)
 def salesforce_source(
-    base_url: str = dlt.config.value,
-    client_id: str = dlt.secrets.value,
-    client_secret: str = dlt.secrets.value,
+    base_url: str | None = None,
+    client_id: str | None = None,
+    client_secret: str | None = None,
     refresh_token: str | None = None,
+    access_token: str | None = None,
+    instance_url: str | None = None,
+    token_url: str | None = None,
     api_version: str = DEFAULT_API_VERSION,
     start_date: str = DEFAULT_START_DATE,
     objects: Sequence[str] = DEFAULT_OBJECTS,
@@ -181,11 +186,29 @@ def salesforce_source(
     API 2.0 job. `start_date` (ISO 8601) bounds the first load. `batch_size` is the REST page
     size (200–2,000) and `bulk_page_size` the records per Bulk result page. Timeouts and
     retries follow dlt's `[runtime]` settings.
+
+    Credentials: `client_id` and `client_secret` (client-credentials grant, or the refresh-token
+    grant with `refresh_token`) at `token_url` (default `<base_url>/services/oauth2/token`); or a
+    ready `access_token` (a JWT bearer flow or another tool's session) with the `instance_url`
+    it was issued for. Given both, the token is used until refused, then renewed by the grant.
     """
     form = grant(client_id, client_secret, refresh_token)
-    auth = OAuth(NAME, base_url.rstrip("/") + TOKEN_PATH, form)
-    # The token's answer names the org's instance, which serves the API.
-    instance_url = auth.fetch().get("instance_url") or base_url
+    if form is None and not access_token:
+        raise AuthenticationError(
+            f"{NAME}: no credentials: set client_id and client_secret (optionally with "
+            "refresh_token), or access_token with instance_url"
+        )
+    if not (base_url or instance_url):
+        raise SourceError(
+            f"{NAME}: set base_url (the login or My Domain URL) or instance_url (with access_token)"
+        )
+    if not token_url and base_url:
+        token_url = base_url.rstrip("/") + TOKEN_PATH
+    auth = OAuth(NAME, token_url, form, token=access_token or None)
+    if not access_token:
+        # The token's answer names the org's instance, which serves the API.
+        instance_url = instance_url or auth.fetch().get("instance_url")
+    instance_url = instance_url or base_url or ""
     api = SalesforceApi(Transport(NAME, instance_url, auth=auth, classify=classify), api_version)
     start = datetime.fromisoformat(start_date.replace("Z", "+00:00")).astimezone(UTC)
     for sobject in objects:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 NAME = "salesforce"
-DEFAULT_API_VERSION = "v62.0"
+DEFAULT_API_VERSION = "v68.0"
 DEFAULT_START_DATE = "2000-01-01T00:00:00Z"
 TOKEN_PATH = "/services/oauth2/token"
 DATA = "/services/data/{api_version}"

@@ -104,7 +104,7 @@ def visible_insights(world, moment=None, where="true"):
 
 
 def test_bad_or_missing_token_is_error_190(fb):
-    url = f"{fb.url}/v23.0/me/adaccounts"
+    url = f"{fb.url}/v26.0/me/adaccounts"
     for kwargs in (
         {},
         {"params": {"access_token": "wrong"}},
@@ -124,7 +124,7 @@ def test_bad_or_missing_token_is_error_190(fb):
 
 def test_ad_accounts_and_their_fields(fb, world_small):
     fields = "account_id,name,currency,timezone_name,timezone_offset_hours_utc,amount_spent"
-    records, _ = page_all(f"{fb.url}/v23.0/me/adaccounts", fields=fields)
+    records, _ = page_all(f"{fb.url}/v26.0/me/adaccounts", fields=fields)
     expected = {row["account_id"]: row for row in current(world_small, "ad_accounts")}
     assert [r["account_id"] for r in records] == sorted(expected) == [US, UK]
     spent = dict(
@@ -149,7 +149,7 @@ def test_ad_accounts_and_their_fields(fb, world_small):
         assert record["amount_spent"] == str(int(Decimal(str(spent[row["account_id"]])) * 100))
     assert {r["currency"] for r in records} == {"USD", "GBP"}
 
-    one = get(f"{fb.url}/v23.0/act_{UK}", fields="account_id,name,currency,timezone_name").json()
+    one = get(f"{fb.url}/v26.0/act_{UK}", fields="account_id,name,currency,timezone_name").json()
     assert one == {
         "id": f"act_{UK}",
         "account_id": UK,
@@ -157,9 +157,9 @@ def test_ad_accounts_and_their_fields(fb, world_small):
         "currency": "GBP",
         "timezone_name": "Europe/London",
     }
-    bad_field = error_of(get(f"{fb.url}/v23.0/act_{UK}", fields="name,nope"))
+    bad_field = error_of(get(f"{fb.url}/v26.0/act_{UK}", fields="name,nope"))
     assert bad_field["code"] == 100 and "(nope)" in bad_field["message"]
-    missing = error_of(get(f"{fb.url}/v23.0/act_42/campaigns"))
+    missing = error_of(get(f"{fb.url}/v26.0/act_42/campaigns"))
     assert (missing["code"], missing["error_subcode"]) == (100, 33)
 
 
@@ -172,7 +172,7 @@ def test_edges_page_every_object_once_with_exact_values(fb, world_small, edge):
     requested = EDGE_FIELDS[edge].split(",")
     for account, zone in zones.items():
         records, pages = page_all(
-            f"{fb.url}/v23.0/act_{account}/{edge}", fields=EDGE_FIELDS[edge], limit=2
+            f"{fb.url}/v26.0/act_{account}/{edge}", fields=EDGE_FIELDS[edge], limit=2
         )
         expected = {
             row["id"]: row
@@ -216,11 +216,11 @@ def test_effective_status_is_derived_and_filters(fb, world_small):
     )
     served = {}
     for account in (US, UK):
-        records, _ = page_all(f"{fb.url}/v23.0/act_{account}/ads", fields="effective_status")
+        records, _ = page_all(f"{fb.url}/v26.0/act_{account}/ads", fields="effective_status")
         served.update({r["id"]: r["effective_status"] for r in records})
         for status in ("ACTIVE", "CAMPAIGN_PAUSED"):
             filtered, _ = page_all(
-                f"{fb.url}/v23.0/act_{account}/ads",
+                f"{fb.url}/v26.0/act_{account}/ads",
                 effective_status=json.dumps([status]),
                 limit=100,
             )
@@ -228,7 +228,7 @@ def test_effective_status_is_derived_and_filters(fb, world_small):
                 i for i, s in expected.items() if s == status and i in {r["id"] for r in records}
             }
     assert served == expected
-    bad = error_of(get(f"{fb.url}/v23.0/act_{US}/ads", effective_status='["SLEEPING"]'))
+    bad = error_of(get(f"{fb.url}/v26.0/act_{US}/ads", effective_status='["SLEEPING"]'))
     assert bad["code"] == 100
 
 
@@ -241,7 +241,7 @@ def test_filtering_by_updated_time(fb, world_small, edge):
         served = set()
         for account in (US, UK):
             records, _ = page_all(
-                f"{fb.url}/v23.0/act_{account}/{edge}",
+                f"{fb.url}/v26.0/act_{account}/{edge}",
                 fields="updated_time",
                 filtering=json.dumps(rule),
                 limit=2,
@@ -250,7 +250,7 @@ def test_filtering_by_updated_time(fb, world_small, edge):
             assert all(parse_time(r["updated_time"]).timestamp() > threshold for r in records)
         assert served == {r["id"] for r in rows if r["updated_time"].timestamp() > threshold}
     unsupported = get(
-        f"{fb.url}/v23.0/act_{US}/adcreatives",
+        f"{fb.url}/v26.0/act_{US}/adcreatives",
         filtering=json.dumps([{"field": "updated_time", "operator": "GREATER_THAN", "value": 1}]),
     )
     assert error_of(unsupported)["code"] == 100
@@ -258,21 +258,21 @@ def test_filtering_by_updated_time(fb, world_small, edge):
 
 def test_node_reads(fb, world_small):
     ad = current(world_small, "ads", where=f"account_id = '{UK}'")[0]
-    body = get(f"{fb.url}/v23.0/{ad['id']}", fields="name,adset_id,creative").json()
+    body = get(f"{fb.url}/v26.0/{ad['id']}", fields="name,adset_id,creative").json()
     assert body == {
         "id": ad["id"],
         "name": ad["name"],
         "adset_id": ad["adset_id"],
         "creative": {"id": ad["creative_id"]},
     }
-    assert error_of(get(f"{fb.url}/v23.0/99999"))["error_subcode"] == 33
+    assert error_of(get(f"{fb.url}/v26.0/99999"))["error_subcode"] == 33
 
 
 # --- insights -----------------------------------------------------------------------------------
 
 
 def _report(fb, account, params, form=True):
-    url = f"{fb.url}/v23.0/act_{account}/insights"
+    url = f"{fb.url}/v26.0/act_{account}/insights"
     if form:  # as the SDKs send it: parameters and token in a form body
         response = requests.post(url, data={**AUTH, **params}, timeout=10)
     else:
@@ -284,7 +284,7 @@ def _report(fb, account, params, form=True):
 def _poll(fb, run_id, times):
     return [
         (body["async_status"], body["async_percent_completion"])
-        for body in (get(f"{fb.url}/v23.0/{run_id}").json() for _ in range(times))
+        for body in (get(f"{fb.url}/v26.0/{run_id}").json() for _ in range(times))
     ]
 
 
@@ -302,17 +302,22 @@ def _check_rows(rows, expected, currency):
         assert row["spend"] == f"{want['spend']:.2f}"
         assert row["account_currency"] == currency
         leads = want["leads_7d_click"] + want["leads_1d_view"]
-        if leads:
-            assert row["actions"] == [
-                {
-                    "action_type": "lead",
-                    "value": str(leads),
-                    "7d_click": str(want["leads_7d_click"]),
-                    "1d_view": str(want["leads_1d_view"]),
-                }
-            ]
-        else:
-            assert "actions" not in row
+        lead = {
+            "value": str(leads),
+            "7d_click": str(want["leads_7d_click"]),
+            "1d_view": str(want["leads_1d_view"]),
+        }
+        # Ads Action Stats, one per type with any action that day; windows past one day only
+        # on the conversion types.
+        expected_actions = [
+            {"action_type": "landing_page_view", "value": str(want["landing_page_views"])},
+            {"action_type": "lead", **lead},
+            {"action_type": "link_click", "value": str(want["link_clicks"])},
+            {"action_type": "offsite_conversion.fb_pixel_lead", **lead},
+            {"action_type": "video_view", "value": str(want["video_views"])},
+        ]
+        expected_actions = [a for a in expected_actions if a["value"] != "0"]
+        assert row.get("actions", []) == expected_actions
 
 
 def test_async_report_lifecycle_and_exact_totals(fb, world_small):
@@ -328,20 +333,25 @@ def test_async_report_lifecycle_and_exact_totals(fb, world_small):
     currencies = {r["account_id"]: r["currency"] for r in current(world_small, "ad_accounts")}
     for account, form in ((US, True), (UK, False)):
         run_id = _report(fb, account, params, form)
-        early = get(f"{fb.url}/v23.0/{run_id}/insights")
+        early = get(f"{fb.url}/v26.0/{run_id}/insights")
         assert error_of(early)["code"] == 100
         statuses = _poll(fb, run_id, len(DEFAULT_REPORT_SCHEDULE) + 1)
         assert statuses == [*DEFAULT_REPORT_SCHEDULE, ("Job Completed", 100)]
         assert ("Job Running", 100) in statuses  # the 100%-but-still-running quirk
-        run = get(f"{fb.url}/v23.0/{run_id}").json()
+        run = get(f"{fb.url}/v26.0/{run_id}").json()
         assert run["account_id"] == account and run["date_start"] == meta["history_start"]
-        rows, pages = page_all(f"{fb.url}/v23.0/{run_id}/insights", limit=500)
+        rows, pages = page_all(f"{fb.url}/v26.0/{run_id}/insights", limit=500)
         expected = visible_insights(world_small, where=f"account_id = '{account}'")
         assert pages == -(-len(expected) // 500)
         _check_rows(rows, expected, currencies[account])
         assert sum(Decimal(r["spend"]) for r in rows) == sum(r["spend"] for r in expected)
         assert sum(int(r["clicks"]) for r in rows) == sum(r["clicks"] for r in expected)
-        served_leads = sum(int(a["value"]) for r in rows for a in r.get("actions", []))
+        served_leads = sum(
+            int(a["value"])
+            for r in rows
+            for a in r.get("actions", [])
+            if a["action_type"] == "lead"
+        )
         assert served_leads == sum(r["leads_7d_click"] + r["leads_1d_view"] for r in expected)
         assert served_leads > 0
 
@@ -367,16 +377,17 @@ def test_account_totals_from_the_world(fb, world_small):
             },
         )
         _poll(fb, run_id, len(DEFAULT_REPORT_SCHEDULE))
-        [row] = get(f"{fb.url}/v23.0/{run_id}/insights").json()["data"]
+        [row] = get(f"{fb.url}/v26.0/{run_id}/insights").json()["data"]
         assert row["account_id"] == account
         assert (Decimal(row["spend"]), int(row["clicks"])) == (spend, clicks)
-        assert row["actions"][0]["value"] == str(leads)
+        by_type = {a["action_type"]: a["value"] for a in row["actions"]}
+        assert by_type["lead"] == by_type["offsite_conversion.fb_pixel_lead"] == str(leads)
 
 
 def test_sync_insights_small_ranges_levels_and_the_size_limit(fb, world_small):
     since, until = date(2025, 10, 1), date(2025, 10, 7)
     time_range = json.dumps({"since": since.isoformat(), "until": until.isoformat()})
-    url = f"{fb.url}/v23.0/act_{UK}/insights"
+    url = f"{fb.url}/v26.0/act_{UK}/insights"
     rows, _ = page_all(
         url,
         level="ad",
@@ -430,7 +441,7 @@ def test_advancing_time_shows_restated_conversions(world_small):
             "filtering": json.dumps([{"field": "ad.id", "operator": "EQUAL", "value": ad_id}]),
             "action_attribution_windows": '["7d_click","1d_view"]',
         }
-        url = f"{handle.url}/v23.0/act_{US}/insights"
+        url = f"{handle.url}/v26.0/act_{US}/insights"
         before = get(url, **params).json()["data"]
         handle.state.advance(handle.state.end)
         after = get(url, **params).json()["data"]
@@ -449,9 +460,10 @@ def test_advancing_time_shows_restated_conversions(world_small):
     for served, want in ((before, old), (after, new)):
         [row] = served
         leads = want["leads_7d_click"] + want["leads_1d_view"]
-        assert sum(int(a["value"]) for a in row.get("actions", [])) == leads
+        served_leads = [a for a in row.get("actions", []) if a["action_type"] == "lead"]
+        assert sum(int(a["value"]) for a in served_leads) == leads
         if leads:
-            assert row["actions"][0]["7d_click"] == str(want["leads_7d_click"])
+            assert served_leads[0]["7d_click"] == str(want["leads_7d_click"])
     assert unseen == []
 
 
@@ -461,7 +473,7 @@ def test_advancing_time_shows_restated_conversions(world_small):
 def test_throttling_errors_and_usage_headers(world_small):
     handle = start(world_small, rate_limit=(3, 1.0), insights_rate_limit=(2, 1.0))
     try:
-        url = f"{handle.url}/v23.0/act_{US}/campaigns"
+        url = f"{handle.url}/v26.0/act_{US}/campaigns"
         answers = [get(url) for _ in range(4)]
         assert [a.status_code for a in answers] == [200, 200, 200, 400]
         usage = [json.loads(a.headers["X-Business-Use-Case-Usage"])[US][0] for a in answers]
@@ -476,9 +488,9 @@ def test_throttling_errors_and_usage_headers(world_small):
         assert (error["code"], error["error_subcode"]) == (17, 2446079)
         assert error["message"] == "(#17) User request limit reached" and error["is_transient"]
         # the limit is per ad account
-        assert get(f"{handle.url}/v23.0/act_{UK}/campaigns").status_code == 200
+        assert get(f"{handle.url}/v26.0/act_{UK}/campaigns").status_code == 200
 
-        insights = f"{handle.url}/v23.0/act_{US}/insights"
+        insights = f"{handle.url}/v26.0/act_{US}/insights"
         calls = [get(insights, date_preset="last_7d") for _ in range(3)]
         assert [c.status_code for c in calls] == [200, 200, 400]
         throttle = [json.loads(c.headers["X-FB-Ads-Insights-Throttle"]) for c in calls]
@@ -503,7 +515,7 @@ def test_throttling_errors_and_usage_headers(world_small):
 
 
 def test_generic_faults_in_the_graph_error_format(fb):
-    path = f"/v23.0/act_{US}/campaigns"
+    path = f"/v26.0/act_{US}/campaigns"
     url = f"{fb.url}{path}"
     plan = fb.plan
 
@@ -541,11 +553,11 @@ def test_generic_faults_in_the_graph_error_format(fb):
     assert error["message"].startswith("Error validating access token: Session has expired")
     assert get(url).status_code == 200
 
-    plan.add(Fault("throttle", path=f"/v23.0/act_{US}/insights", options={"code": 80000}))
-    throttled = get(f"{fb.url}/v23.0/act_{US}/insights")
+    plan.add(Fault("throttle", path=f"/v26.0/act_{US}/insights", options={"code": 80000}))
+    throttled = get(f"{fb.url}/v26.0/act_{US}/insights")
     assert error_of(throttled)["code"] == 80000
     assert json.loads(throttled.headers["X-FB-Ads-Insights-Throttle"])["acc_id_util_pct"] == 100
-    assert get(f"{fb.url}/v23.0/act_{US}/insights").status_code == 200
+    assert get(f"{fb.url}/v26.0/act_{US}/insights").status_code == 200
 
 
 def _pages(url, params, fault_plan, path):
@@ -559,9 +571,9 @@ def _pages(url, params, fault_plan, path):
 
 def test_repeat_record_repeats_the_last_record_across_a_page_boundary(fb):
     cases = [
-        (f"/v23.0/act_{US}/ads", {"limit": 2, "fields": "name"}),
+        (f"/v26.0/act_{US}/ads", {"limit": 2, "fields": "name"}),
         (
-            f"/v23.0/act_{UK}/insights",
+            f"/v26.0/act_{UK}/insights",
             {
                 "limit": 4,
                 "level": "ad",
@@ -577,7 +589,7 @@ def test_repeat_record_repeats_the_last_record_across_a_page_boundary(fb):
         {"level": "ad", "time_increment": "1", "date_preset": "maximum", "fields": "ad_id"},
     )
     _poll(fb, run_id, len(DEFAULT_REPORT_SCHEDULE))
-    cases.append((f"/v23.0/{run_id}/insights", {"limit": 3}))
+    cases.append((f"/v26.0/{run_id}/insights", {"limit": 3}))
     for path, params in cases:
         first, clean, repeated = _pages(f"{fb.url}{path}", params, fb.plan, path)
         assert len(first) == params["limit"] and clean
@@ -586,25 +598,25 @@ def test_repeat_record_repeats_the_last_record_across_a_page_boundary(fb):
 
 
 def test_stuck_and_failed_report_runs(fb):
-    path = f"/v23.0/act_{US}/insights"
+    path = f"/v26.0/act_{US}/insights"
     params = {"level": "ad", "date_preset": "last_30d", "fields": "ad_id"}
 
     fb.plan.add(Fault("stuck_report", path=path))
     stuck = _report(fb, US, params)
     assert _poll(fb, stuck, 12) == [("Job Running", 100)] * 12
-    assert error_of(get(f"{fb.url}/v23.0/{stuck}/insights"))["code"] == 100
+    assert error_of(get(f"{fb.url}/v26.0/{stuck}/insights"))["code"] == 100
 
     fb.plan.add(Fault("stuck_report", path=path, options={"polls": 2}))
     late = _report(fb, US, params)
     assert _poll(fb, late, 3) == [("Job Running", 100)] * 2 + [("Job Completed", 100)]
-    assert get(f"{fb.url}/v23.0/{late}/insights").status_code == 200
+    assert get(f"{fb.url}/v26.0/{late}/insights").status_code == 200
 
     fb.plan.add(Fault("failed_report", path=path))
     failed = _report(fb, US, params)
     statuses = _poll(fb, failed, len(DEFAULT_REPORT_SCHEDULE))
     assert statuses[-1][0] == "Job Failed"
     assert all(s != "Job Completed" for s, _ in statuses)
-    assert error_of(get(f"{fb.url}/v23.0/{failed}/insights"))["code"] == 2601
+    assert error_of(get(f"{fb.url}/v26.0/{failed}/insights"))["code"] == 2601
 
     # an unaffected run still completes on the configured schedule
     normal = _report(fb, US, params)
@@ -621,10 +633,60 @@ def test_report_schedule_is_configurable(world_small):
     handle = start(world_small, report_schedule=schedule)
     try:
         run_id = requests.post(
-            f"{handle.url}/v23.0/act_{UK}/insights",
+            f"{handle.url}/v26.0/act_{UK}/insights",
             data={**AUTH, "level": "campaign", "date_preset": "maximum"},
             timeout=10,
         ).json()["report_run_id"]
         assert _poll(handle, run_id, 5) == [*schedule, ("Job Completed", 100)]
     finally:
         handle.stop()
+
+
+# --- versions and action values -----------------------------------------------------------------
+
+
+def test_current_graph_versions_are_served_and_expired_ones_answer_2635(fb):
+    for version in ("v25.0", "v26.0", "v27.0"):
+        assert get(f"{fb.url}/{version}/act_{US}", fields="name").status_code == 200
+    for version in ("v24.0", "v23.0", "v19.0"):
+        error = error_of(get(f"{fb.url}/{version}/act_{US}", fields="name"))
+        assert error["code"] == 2635
+        assert error["message"] == (
+            "(#2635) You are calling a deprecated version of the Ads API. Please update to the "
+            "latest version: v27.0."
+        )
+    assert error_of(get(f"{fb.url}/vNext/act_{US}"))["code"] == 2500
+
+
+def test_action_values_and_cost_per_action_in_metas_shapes(fb, world_small):
+    want = max(
+        current(world_small, "insights", where=f"account_id = '{US}'"),
+        key=lambda r: (r["leads_7d_click"] + r["leads_1d_view"], r["ad_id"], r["date_start"]),
+    )
+    day = want["date_start"].isoformat()
+    [row] = get(
+        f"{fb.url}/v26.0/act_{US}/insights",
+        level="ad",
+        time_increment=1,
+        time_range=json.dumps({"since": day, "until": day}),
+        fields="ad_id,spend,actions,action_values,cost_per_action_type",
+        filtering=json.dumps([{"field": "ad.id", "operator": "EQUAL", "value": want["ad_id"]}]),
+        action_attribution_windows='["7d_click","1d_view"]',
+    ).json()["data"]
+    leads = want["leads_7d_click"] + want["leads_1d_view"]
+    assert leads > 0
+    per_lead = want["lead_value"] / leads
+    value = {
+        "value": f"{want['lead_value']:.2f}",
+        "7d_click": f"{per_lead * want['leads_7d_click']:.2f}",
+        "1d_view": f"{per_lead * want['leads_1d_view']:.2f}",
+    }
+    assert row["action_values"] == [
+        {"action_type": "lead", **value},
+        {"action_type": "offsite_conversion.fb_pixel_lead", **value},
+    ]
+    counts = {a["action_type"]: int(a["value"]) for a in row["actions"]}
+    costs = {a["action_type"]: Decimal(a["value"]) for a in row["cost_per_action_type"]}
+    assert set(costs) == set(counts)
+    for kind, count in counts.items():
+        assert abs(costs[kind] - want["spend"] / count) < Decimal("0.000001"), kind

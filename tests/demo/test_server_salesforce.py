@@ -15,7 +15,7 @@ import requests
 from gtm_demo.servers import salesforce
 from gtm_demo.serving import Fault
 
-API = "/services/data/v62.0"
+API = "/services/data/v68.0"
 END = datetime(2026, 6, 30, tzinfo=UTC)
 SESSION_ERROR = [{"message": "Session expired or invalid", "errorCode": "INVALID_SESSION_ID"}]
 LEAD_FIELDS = [
@@ -327,7 +327,7 @@ def test_bulk_query_job_end_to_end_equals_rest(server, session, world_small) -> 
         "object": "Lead",
         "state": "UploadComplete",
         "contentType": "CSV",
-        "apiVersion": 62.0,
+        "apiVersion": 68.0,
     }
     assert (job["lineEnding"], job["columnDelimiter"]) == ("LF", "COMMA")
     results = f"{server.url}{API}/jobs/query/{job['id']}/results"

@@ -8,7 +8,7 @@ Ad spend is in US dollars at the fixed rates the world's LinkedIn reports use (E
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import duckdb
@@ -40,6 +40,10 @@ CPL = {
     "paid_social_linkedin": (80, 400),
 }
 ROAS = (2.0, 5.0)
+# Once the first two quarters of CRM history have ramped up, each quarter opens between half and
+# 1.6 times the mean quarter's opportunities: a steady business, not a hockey stick at the as-of.
+QUARTER_SHARE = (0.5, 1.6)
+RAMP_QUARTERS = 2
 PIPELINE_TO_SPEND_MIN = 5.0
 CAC_PAYBACK_MONTHS_MAX = 12.0
 
@@ -119,14 +123,22 @@ def _views(world: Path) -> duckdb.DuckDBPyConnection:
             platform, "creative_id, date"
         )
         rates = " ".join(f"when '{k}' then {v}" for k, v in USD_PER.items())
+        day = key.split(", ")[1]
         spend.append(
-            f"select '{platform}' as platform, sum({cost} * case accounts.{currency} {rates} end) "
+            f"select '{platform}' as platform, cast(daily.{day} as date) as day, "
+            f"sum({cost} * case accounts.{currency} {rates} end) "
             f"as usd from (select *, row_number() over (partition by {key} order by _version_at "
             f"desc) as rn from '{world}/{path}.parquet') as daily inner join "
             f"'{world}/{account_path}.parquet' as accounts on accounts.{account_key} = "
-            f"daily.{account} where rn = 1"
+            f"daily.{account} where rn = 1 group by all"
         )
-    con.sql("create view spend as " + " union all ".join(spend))
+    con.sql("create view spend_daily as " + " union all ".join(spend))
+    con.sql("create view spend as select platform, sum(usd) as usd from spend_daily group by 1")
+    con.sql(
+        "create view months as select unnest(generate_series(date_trunc('month', "
+        f"date '{AS_OF}' - interval 23 month), date_trunc('month', date '{AS_OF}'), "
+        "interval 1 month)) as month"
+    )
     # Linear multi-touch credit of each opportunity over its person's touches before it opened.
     con.sql(
         """
@@ -180,6 +192,20 @@ def figures(world: Path) -> dict[str, object]:
     )
     credit = {row[0]: row[1:] for row in con.sql("select * from credit").fetchall()}
     acv = con.sql("select avg(amount) from opps where is_won").fetchall()[0][0]
+    # Full calendar quarters and months of history (the history starts HISTORY_MONTHS before).
+    history_start = date(AS_OF.year - 2, AS_OF.month, AS_OF.day)
+    quarters = con.sql(
+        "select date_trunc('quarter', created_at) as quarter, count(*) from opps "
+        "where created_at >= date_trunc('quarter', ?::date) + interval 3 month "
+        "and created_at < date_trunc('quarter', ?::date) group by 1 order by 1",
+        params=[history_start, AS_OF + timedelta(days=1)],
+    ).fetchall()
+    months_without_spend = con.sql(
+        "select platform, count(*) from (select distinct platform, month from months "
+        "cross join (select distinct platform from spend_daily) as platforms) as expected "
+        "anti join (select platform, date_trunc('month', day) as month from spend_daily "
+        "where usd > 0) as paid using (platform, month) group by 1",
+    ).fetchall()
     paid = {}
     for channel, platform in PAID.items():
         pipeline, revenue, customers = credit[channel]
@@ -199,6 +225,8 @@ def figures(world: Path) -> dict[str, object]:
         "funnel": {"lead_to_mql": mql / people, "mql_to_sql": sql_ / mql, "sql_to_opp": opp / sql_},
         "acv": acv,
         "paid": paid,
+        "opportunities_by_quarter": [count for _, count in quarters[RAMP_QUARTERS:]],
+        "months_without_spend": dict(months_without_spend),
     }
 
 
@@ -252,3 +280,14 @@ def test_roas_pipeline_and_cac_by_channel(world_figures: dict) -> None:
     assert {
         k: 0 < v["cac_payback_months"] <= CAC_PAYBACK_MONTHS_MAX for k, v in paid.items()
     } == dict.fromkeys(PAID, True), paid
+
+
+def test_opportunities_open_steadily_over_history(world_figures: dict) -> None:
+    counts = world_figures["opportunities_by_quarter"]
+    mean = sum(counts) / len(counts)
+    assert len(counts) >= 5, counts
+    assert all(_within(count / mean, QUARTER_SHARE) for count in counts), counts
+
+
+def test_every_platform_spends_every_month(world_figures: dict) -> None:
+    assert world_figures["months_without_spend"] == {}

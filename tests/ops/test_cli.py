@@ -203,7 +203,12 @@ def test_run_writes_report(scratch_project, fake_generator, monkeypatch, tmp_pat
         "publish",
     ]
     assert report["world"]["tables"] == {"salesforce/account": 2, "hubspot/contacts": 3}
-    assert report["dbt"] == {"success": True, "counts": {"model": {"success": 1}}, "failures": []}
+    assert report["dbt"] == {
+        "success": True,
+        "counts": {"model": {"success": 1}},
+        "failures": [],
+        "warnings": [],
+    }
     # extracted is what the loader said; loaded and rows_in_raw are measured in the warehouse
     assert report["ingest"]["fake"]["tables"] == {
         "things": {"extracted": 3, "loaded": 0, "rows_in_raw": 0}

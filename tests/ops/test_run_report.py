@@ -139,6 +139,7 @@ def test_first_run_reports_every_raw_table_with_the_rows_it_holds(two_runs):
         "success": True,
         "counts": {"model": {"success": 2}, "test": {"pass": 1}},
         "failures": [],
+        "warnings": [],
     }
 
 

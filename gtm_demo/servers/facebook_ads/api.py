@@ -437,6 +437,8 @@ class FacebookAdsApi:
                 b_start as date_start, b_stop as date_stop,
                 sum(impressions) as impressions, sum(clicks) as clicks, sum(spend) as spend,
                 sum(leads_7d_click) as leads_7d_click, sum(leads_1d_view) as leads_1d_view,
+                sum(link_clicks) as link_clicks, sum(landing_page_views) as landing_page_views,
+                sum(video_views) as video_views, sum(lead_value) as lead_value,
                 any_value(objective) as objective,
                 strftime(b_start, '%Y-%m-%d') || '|' || lpad({key_id}, 20, '0') as _k
             from (
@@ -457,14 +459,53 @@ class FacebookAdsApi:
         return sql, [account_id, *row_args, *metric_args]
 
     @staticmethod
+    def action_stats(row: dict[str, Any], windows: Sequence[str]) -> list[dict[str, Any]]:
+        """Return the ad-day's actions as Meta's Ads Action Stats: type, count, value, windows.
+
+        Each entry: (`action_type`, total, 7-day-click part, 1-day-view part, value in cents or
+        None, conversion type?). Only conversion types carry attribution windows past one day.
+        """
+        click_leads, view_leads = int(row["leads_7d_click"]), int(row["leads_1d_view"])
+        leads = click_leads + view_leads
+        value = Decimal(row["lead_value"] or 0)
+        link_clicks = int(row["link_clicks"] or 0)
+        stats = [
+            ("landing_page_view", int(row["landing_page_views"] or 0), None, None, None, False),
+            ("lead", leads, click_leads, view_leads, value, True),
+            ("link_click", link_clicks, None, None, None, False),
+            ("offsite_conversion.fb_pixel_lead", leads, click_leads, view_leads, value, True),
+            ("video_view", int(row["video_views"] or 0), None, None, None, False),
+        ]
+        out = []
+        for kind, total, click, view, money_value, conversion in stats:
+            if total == 0:
+                continue
+            entry: dict[str, Any] = {"action_type": kind, "total": total, "value": money_value}
+            windows_: dict[str, int] = {}
+            for window in windows:
+                if window == "default" or (window == "1d_click" and not conversion):
+                    windows_[window] = total
+                elif conversion and window in ("1d_click", "7d_click", "28d_click"):
+                    windows_[window] = int(click or 0)
+                elif conversion and window == "1d_view":
+                    windows_[window] = int(view or 0)
+            entry["windows"] = windows_
+            out.append(entry)
+        return out
+
+    @staticmethod
     def insight_row(
         row: dict[str, Any], query: InsightsQuery, account: dict[str, Any]
     ) -> dict[str, Any]:
-        """One insights row as Meta sends it: numbers as strings, `actions` only when any."""
+        """One insights row as Meta sends it: numbers as strings, actions only when any.
+
+        `actions`, `action_values` and `cost_per_action_type` are lists of Ads Action Stats
+        (`{"action_type", "value", "<window>": ...}`, every number a string), each left out of
+        a row with nothing to list.
+        """
         impressions, clicks = int(row["impressions"]), int(row["clicks"])
         spend = Decimal(row["spend"])
-        click_leads, view_leads = int(row["leads_7d_click"]), int(row["leads_1d_view"])
-        leads = click_leads + view_leads
+        stats = FacebookAdsApi.action_stats(row, query.windows or [])
         out: dict[str, Any] = {}
         for name in query.fields:
             if name in ("account_name", "account_currency"):
@@ -484,18 +525,30 @@ class FacebookAdsApi:
                 out[name] = ratio(float(spend) * 1000 / impressions)
             elif name == "ctr" and impressions:
                 out[name] = ratio(clicks * 100 / impressions)
-            elif name == "actions" and leads:
-                action = {"action_type": "lead", "value": str(leads)}
-                for window in query.windows or []:
-                    if window == "7d_click":
-                        action[window] = str(click_leads)
-                    elif window == "1d_view":
-                        action[window] = str(view_leads)
-                    elif window == "default":
-                        action[window] = str(leads)
-                out[name] = [action]
-            elif name == "cost_per_action_type" and leads:
-                out[name] = [{"action_type": "lead", "value": ratio(float(spend) / leads)}]
+            elif name == "actions" and stats:
+                out[name] = [
+                    {
+                        "action_type": s["action_type"],
+                        "value": str(s["total"]),
+                        **{w: str(n) for w, n in s["windows"].items()},
+                    }
+                    for s in stats
+                ]
+            elif name == "action_values" and any(s["value"] for s in stats):
+                out[name] = [
+                    {
+                        "action_type": s["action_type"],
+                        "value": money(s["value"]),
+                        **{w: money(s["value"] * n / s["total"]) for w, n in s["windows"].items()},
+                    }
+                    for s in stats
+                    if s["value"]
+                ]
+            elif name == "cost_per_action_type" and stats:
+                out[name] = [
+                    {"action_type": s["action_type"], "value": ratio(float(spend) / s["total"])}
+                    for s in stats
+                ]
         out["date_start"] = row["date_start"].isoformat()
         out["date_stop"] = row["date_stop"].isoformat()
         return out

@@ -31,7 +31,7 @@ from gtm_demo.servers.facebook_ads.errors import (
 )
 from gtm_demo.servers.facebook_ads.settings import (
     ACCESS_TIER,
-    API_VERSION,
+    API_VERSIONS,
     DEFAULT_REPORT_SCHEDULE,
     DEFAULT_TOKEN,
 )
@@ -102,6 +102,7 @@ def usage_headers(
 
 
 def _version_error(version: str, expected: str) -> GraphError:
+    """Meta's answer to a version it does not serve: 2635 for a deprecated `vNN.N`, else 2500."""
     if re.fullmatch(r"v\d+\.\d+", version):
         return GraphError(
             f"(#2635) You are calling a deprecated version of the Ads API. Please update to the "
@@ -145,7 +146,7 @@ def create_app(
     state: WorldState,
     plan: FaultPlan,
     token: str = DEFAULT_TOKEN,
-    version: str = API_VERSION,
+    version: str | Sequence[str] = API_VERSIONS,
     rate_limit: tuple[int, float] = (300, 60.0),
     insights_rate_limit: tuple[int, float] = (120, 60.0),
     report_schedule: Sequence[tuple[str, int]] = DEFAULT_REPORT_SCHEDULE,
@@ -153,19 +154,22 @@ def create_app(
 ) -> Callable:
     """Return the Marketing API ASGI app over `state`, with `plan`'s faults applied.
 
-    `rate_limit` / `insights_rate_limit` are the per-account rolling (calls, seconds) windows of
-    management and insights calls; `report_schedule` is the (async_status, percent) each poll
-    of a report run reports in turn (the last step repeats); `sync_max_days` is the longest
-    time range the synchronous insights call answers (None: any).
+    `version` is the Graph API version (or versions) served, by default those Meta has not
+    expired (`API_VERSIONS`); `rate_limit` / `insights_rate_limit` are the per-account rolling
+    (calls, seconds) windows of management and insights calls; `report_schedule` is the
+    (async_status, percent) each poll of a report run reports in turn (the last step repeats);
+    `sync_max_days` is the longest time range the synchronous insights call answers (None: any).
     """
+    served = {version} if isinstance(version, str) else set(version)
+    latest = max(served, key=lambda v: tuple(int(n) for n in v[1:].split(".")))
     api = FacebookAdsApi(state, plan, report_schedule, sync_max_days)
     limits = _Limits(rate_limit, insights_rate_limit)
 
     def endpoint(handler: Callable[[Request, dict[str, str]], Response], kind: str) -> Callable:
         async def route(request: Request) -> Response:
             try:
-                if request.path_params["version"] != version:
-                    raise _version_error(request.path_params["version"], version)
+                if request.path_params["version"] not in served:
+                    raise _version_error(request.path_params["version"], latest)
                 params = await _params(request)
                 if _token(request, params) != token:
                     raise _invalid_token()

@@ -165,6 +165,7 @@ INSIGHT_FIELDS = {
     "cpm",
     "ctr",
     "actions",
+    "action_values",
     "cost_per_action_type",
 }
 

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-API_VERSION = "v23.0"
+API_VERSION = "v26.0"
+"""The newest Graph / Marketing API version served (released 29 July 2026)."""
+API_VERSIONS = ("v25.0", "v26.0", "v27.0")
+"""The versions served. Marketing API versions expire about a year after release (v24.0 on
+6 October 2026), earlier than the Graph API's dates; older ones answer error 2635. See
+https://developers.facebook.com/docs/graph-api/changelog/versions/ ."""
 
 
 DEFAULT_TOKEN = "demo-facebook-token"

@@ -31,6 +31,7 @@ from gtm_demo.servers.hubspot.settings import (
     DEFAULT_TOKEN,
     EXPIRED_MESSAGE,
 )
+from gtm_demo.servers.hubspot.writes import write_routes
 from gtm_demo.serving import (
     FaultPlan,
     RollingLimit,
@@ -187,6 +188,7 @@ def create_app(
         ),
         Route("/events/v3/events", endpoint(api.web_events), methods=["GET"]),
         Route("/events/v3/events/", endpoint(api.web_events), methods=["GET"]),
+        *write_routes(api, endpoint),
         *admin_routes(state, plan),
     ]
     app = Starlette(routes=routes)

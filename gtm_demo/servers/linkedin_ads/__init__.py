@@ -22,12 +22,21 @@ A value whose structure arrived percent-encoded (`List%28...`) or that is percen
 400 naming the parameter, as Rest.li's own validation error. Query tunneling (`POST` with
 `X-HTTP-Method-Override: GET` and the query as a form body) is accepted.
 
-Limits: a rolling window and a daily limit, both answered 429 TOO_MANY_REQUESTS. Faults: the
+Limits: a rolling window and a daily limit, both answered 429 `{"status": 429,
+"serviceErrorCode": 101, "code": "TOO_MANY_REQUESTS", "message": "Resource level throttle
+APPLICATION MINUTE|DAY limit for calls to this resource is reached."}` with no `Retry-After` and
+no rate-limit headers: LinkedIn's limits are per application and member per UTC day, reset at
+midnight UTC, and unpublished
+(https://learn.microsoft.com/en-us/linkedin/shared/api-guide/concepts/rate-limits). Versions
+follow https://learn.microsoft.com/en-us/linkedin/marketing/versioning (monthly, each served
+about a year). Faults: the
 generic kinds of `gtm_demo.serving`, plus `expired_token` (401 EXPIRED_ACCESS_TOKEN, or the
 `code` in the fault's options such as REVOKED_ACCESS_TOKEN; an issued token stays dead, the static
 token fails once) and `repeat_record` (the next page starts with the last element of the page
-before it). Moving the world's clock (`state.advance`) serves restated analytics: the newest
-version of each (creative, date) visible at the moment replaces older figures.
+before it), `unreadable_creatives` (the next creatives finder call of the path lists none, as
+for a token that may not read them; adAnalytics still answers). Moving the world's clock
+(`state.advance`) serves restated analytics: the newest version of each (creative, date)
+visible at the moment replaces older figures.
 """
 
 from gtm_demo.servers.linkedin_ads.app import create_app, start

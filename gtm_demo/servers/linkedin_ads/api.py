@@ -348,6 +348,10 @@ class LinkedInApi:
             params.append(statuses)
         if _string(query, "isTestAccount") == "true":
             where.append("false")
+        if self.plan.take(request.url.path, {"unreadable_creatives"}) is not None:
+            # Creatives the token may not read (e.g. created by another member, or in a
+            # format this version cannot show): the finder answers, but lists none.
+            where.append("false")
         return self.page(
             request, query, "linkedin_ads/creatives", where, params, self.creatives_json
         )

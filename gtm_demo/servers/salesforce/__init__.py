@@ -3,7 +3,13 @@
 A source written against Salesforce runs unchanged against it, then against the real org:
 
 - OAuth: `POST /services/oauth2/token` (client credentials, password or refresh token grants);
-  API calls need `Authorization: Bearer <token>`.
+  API calls need `Authorization: Bearer <token>` with a token this server issued (a session a
+  client obtained elsewhere, as with the JWT bearer flow, is used the same way); any other is
+  401 `INVALID_SESSION_ID`.
+- Versions: `GET /services/data/` lists 31.0 to the newest served (`API_VERSION`, v68.0); a
+  retired version (below 31.0) answers 410 `GONE`, an unknown one 404 `NOT_FOUND`, as in
+  https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/api_rest_eol.htm and
+  https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/errorcodes.htm.
 - SOQL: `GET /services/data/vXX.X/query?q=` and `/queryAll?q=` (soft-deleted records included),
   paged by a relative `nextRecordsUrl` (`/services/data/vXX.X/query/<locator>-<offset>`) over a
   server-side snapshot of the result, `Sforce-Query-Options: batchSize=N` honoured.

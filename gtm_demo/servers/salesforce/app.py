@@ -40,10 +40,12 @@ from gtm_demo.servers.salesforce.settings import (
     _SOAP_TYPES,
     _SQL_DATETIME,
     _VERSION,
+    API_VERSION,
     BATCH_SIZE_DEFAULT,
     BATCH_SIZE_MIN,
     BULK_MAX_RECORDS_DEFAULT,
     INTEGRATION_USER_ID,
+    OLDEST_VERSION,
     ORG_ID,
 )
 from gtm_demo.servers.salesforce.snapshots import (
@@ -54,6 +56,7 @@ from gtm_demo.servers.salesforce.snapshots import (
     _reference_to,
 )
 from gtm_demo.servers.salesforce.soql import _malformed, parse_soql
+from gtm_demo.servers.salesforce.writes import write_routes
 from gtm_demo.serving import (
     FaultPlan,
     ServerHandle,
@@ -64,10 +67,20 @@ from gtm_demo.serving import (
 )
 
 
-def _check_version(request: Request) -> str:
+def _check_version(request: Request, latest: str = API_VERSION) -> str:
+    """Accept a served version; a retired one is 410 GONE, an unknown one 404 NOT_FOUND."""
     version = request.path_params["ver"]
-    if not _VERSION.match(version):
+    match = _VERSION.match(version)
+    newest = _VERSION.match(latest)
+    if not match or not newest or (int(match[1]), int(match[2])) > (int(newest[1]), 0):
         raise SalesforceError(404, "NOT_FOUND", "The requested resource does not exist")
+    if int(match[1]) < OLDEST_VERSION:
+        raise SalesforceError(
+            410,
+            "GONE",
+            f"API version {version[1:]} has been retired and is no longer available; use a "
+            f"version from {OLDEST_VERSION}.0 to {latest[1:]}",
+        )
     return version
 
 
@@ -165,7 +178,7 @@ def create_app(
     client_id: str = "demo-client",
     client_secret: str = "demo-secret",
     daily_limit: int = 1_000_000,
-    api_version: str = "v62.0",
+    api_version: str = API_VERSION,
 ) -> Starlette:
     """Return the local Salesforce as an ASGI app serving `state`, with faults from `plan`."""
     org = SalesforceOrg(state, plan, client_id, client_secret, daily_limit, api_version)
@@ -217,13 +230,16 @@ def create_app(
 
     # --- versions and limits ---
     async def versions(request: Request) -> JSONResponse:
-        number = org.api_version[1:]
+        newest = int(org.api_version[1:].split(".")[0])
         return JSONResponse(
-            [{"label": "Demo", "url": f"/services/data/{org.api_version}", "version": number}]
+            [
+                {"label": "Demo", "url": f"/services/data/v{major}.0", "version": f"{major}.0"}
+                for major in range(OLDEST_VERSION, newest + 1)
+            ]
         )
 
     async def limits(request: Request) -> JSONResponse:
-        _check_version(request)
+        _check_version(request, org.api_version)
         remaining = max(0, org.daily_limit - org.used)
         return JSONResponse({"DailyApiRequests": {"Max": org.daily_limit, "Remaining": remaining}})
 
@@ -248,7 +264,7 @@ def create_app(
         }
 
     async def sobjects(request: Request) -> JSONResponse:
-        version = _check_version(request)
+        version = _check_version(request, org.api_version)
         return JSONResponse(
             {
                 "encoding": "UTF-8",
@@ -258,14 +274,14 @@ def create_app(
         )
 
     async def sobject_info(request: Request) -> JSONResponse:
-        version = _check_version(request)
+        version = _check_version(request, org.api_version)
         sobject = org.sobject(request.path_params["sobject"])
         return JSONResponse(
             {"objectDescribe": sobject_summary(version, sobject), "recentItems": []}
         )
 
     async def describe(request: Request) -> JSONResponse:
-        version = _check_version(request)
+        version = _check_version(request, org.api_version)
         sobject = org.sobject(request.path_params["sobject"])
         names = set(org.describe)
         fields = []
@@ -300,7 +316,7 @@ def create_app(
 
     # --- deleted records ---
     async def deleted(request: Request) -> JSONResponse:
-        _check_version(request)
+        _check_version(request, org.api_version)
         sobject = org.sobject(request.path_params["sobject"])
         try:
             start = parse_datetime(request.query_params["start"])
@@ -337,7 +353,7 @@ def create_app(
 
     # --- SOQL ---
     def first_page(request: Request, include_deleted: bool) -> JSONResponse:
-        version = _check_version(request)
+        version = _check_version(request, org.api_version)
         text = request.query_params.get("q")
         if not text:
             raise _malformed("the q parameter is required")
@@ -369,7 +385,7 @@ def create_app(
         return first_page(request, include_deleted=True)
 
     async def query_more(request: Request) -> JSONResponse:
-        version = _check_version(request)
+        version = _check_version(request, org.api_version)
         locator, _, offset = request.path_params["locator"].rpartition("-")
         snapshot = org.cursors.get(locator)
         if snapshot is None or not offset.isdigit() or int(offset) > snapshot.total:
@@ -378,14 +394,14 @@ def create_app(
 
     # --- Bulk API 2.0 ---
     def job_or_404(request: Request) -> BulkJob:
-        _check_version(request)
+        _check_version(request, org.api_version)
         job = org.jobs.get(request.path_params["job"])
         if job is None:
             raise SalesforceError(404, "NOT_FOUND", "The requested resource does not exist")
         return job
 
     async def create_job(request: Request) -> JSONResponse:
-        version = _check_version(request)
+        version = _check_version(request, org.api_version)
         try:
             body = json.loads(await request.body())
         except ValueError:
@@ -511,6 +527,7 @@ def create_app(
         Route(f"{data}/jobs/query/", create_job, methods=["POST"]),
         Route(f"{data}/jobs/query/{{job}}", job_info, methods=["GET", "DELETE", "PATCH"]),
         Route(f"{data}/jobs/query/{{job}}/results", job_results),
+        *write_routes(org),
         *admin_routes(state, plan),
     ]
     app = Starlette(

@@ -31,7 +31,14 @@ ORG_ID = "00D5g00000LumenEAA"
 INTEGRATION_USER_ID = salesforce_id("User", 999_999)
 
 
-_VERSION = re.compile(r"^v\d+\.\d$")
+_VERSION = re.compile(r"^v(\d+)\.(\d)$")
+
+
+API_VERSION = "v68.0"
+"""The newest version served (Winter '27); `GET /services/data/` lists every one served."""
+OLDEST_VERSION = 31
+"""The oldest major version served: 21.0-30.0 are retired since Summer '25 and answer 410 GONE
+(https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/api_rest_eol.htm)."""
 
 
 _STATUS_CODES = {

@@ -1,6 +1,7 @@
 {#- One row per conversion and touchpoint in its journey: the touches of every person linked to the
-    opportunity within var('attribution_lookback_days') days before the conversion (the conversion's own
-    instant included), in time order. Touches inside a web session (a form submitted or an e-mail clicked in
+    opportunity from var('attribution_lookback_days') days before the opportunity was created up to the
+    conversion (its own instant included), in time order: for a pipeline conversion the window before
+    the creation, for a revenue conversion the same window and the sales cycle after it. Touches inside a web session (a form submitted or an e-mail clicked in
     it) are left out: the session is that touch. Conversions without a touch in the window have no rows
     here and stay unattributed (see int_attribution_conversions_listed). -#}
 
@@ -70,7 +71,7 @@ windowed as (
     where
         touchpoints.touched_at <= conversions.converted_at
         and touchpoints.touched_at
-        >= {{ dbt.dateadd('day', -1 * lookback_days, 'conversions.converted_at') }}
+        >= {{ dbt.dateadd('day', -1 * lookback_days, 'conversions.opportunity_created_at') }}
 ),
 
 -- A touch reached through two links of the same opportunity counts once.

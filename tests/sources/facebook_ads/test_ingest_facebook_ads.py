@@ -22,7 +22,15 @@ from ingest.pipelines import IngestContext, run_source
 TOKEN = "demo-facebook-token"
 US, UK = "101234567890123", "109876543210987"
 RAW = "raw_facebook_ads"
-TABLES = ("ad_accounts", "campaigns", "ad_sets", "ads", "ad_creatives", "ads_insights")
+TABLES = (
+    "ad_accounts",
+    "campaigns",
+    "ad_sets",
+    "ads",
+    "ad_creatives",
+    "ads_insights",
+    "ads_insights_actions",
+)
 WORLD_TABLES = {
     "ad_accounts": "ad_accounts",
     "campaigns": "campaigns",
@@ -75,6 +83,27 @@ def world_insights(world, moment, since, until, where="true"):
         f"({where}) and date_start between '{since}' and '{until}' and (impressions <> 0 or "
         "clicks <> 0 or spend <> 0 or leads_7d_click <> 0 or leads_1d_view <> 0)",
     )
+
+
+LEAD_VALUE = Decimal("45.00")  # the pixel's value per lead in the demo world
+
+
+def world_actions(row):
+    """The action types of one world insights row: type -> (count, 7d_click, 1d_view, value).
+
+    Read from the world's own columns; a type with no action that day is left out, as Meta does.
+    """
+    click, view = row["leads_7d_click"], row["leads_1d_view"]
+    leads = click + view
+    value = row["lead_value"]
+    out = {
+        "landing_page_view": (row["landing_page_views"], None, None, None),
+        "lead": (leads, click, view, value),
+        "link_click": (row["link_clicks"], None, None, None),
+        "offsite_conversion.fb_pixel_lead": (leads, click, view, value),
+        "video_view": (row["video_views"], None, None, None),
+    }
+    return {kind: stats for kind, stats in out.items() if stats[0]}
 
 
 # --- helpers ------------------------------------------------------------------------------------
@@ -185,7 +214,10 @@ def test_full_load_equals_the_world(baseline, server, world_small, history_start
     expected_counts = {
         table: len(world_state(world_small, source, moment))
         for table, source in WORLD_TABLES.items()
-    } | {"ads_insights": len(expected_insights)}
+    } | {
+        "ads_insights": len(expected_insights),
+        "ads_insights_actions": sum(len(world_actions(r)) for r in expected_insights),
+    }
     assert expected_counts["ads_insights"] > 3000
     counts = {t: query(db, f"select count(*) from {RAW}.{t}")[0][0] for t in TABLES}
     assert counts == expected_counts
@@ -292,6 +324,68 @@ def test_full_load_equals_the_world(baseline, server, world_small, history_start
     con.close()
 
 
+def test_every_action_type_lands_with_exact_counts_and_values(
+    baseline, server, world_small, history_start
+):
+    db, _ = baseline
+    moment = server.state.moment
+    expected_rows = world_insights(world_small, moment, history_start, moment.date())
+    want = {
+        (r["ad_id"], r["date_start"], kind): stats
+        for r in expected_rows
+        for kind, stats in world_actions(r).items()
+    }
+    got = {
+        (ad, day, kind): (count, click, view, value)
+        for ad, day, kind, count, click, view, value in query(
+            db,
+            "select ad_id, date_start, action_type, action_count, action_count_7d_click, "
+            f"action_count_1d_view, action_value from {RAW}.ads_insights_actions",
+        )
+    }
+    assert got == want  # every ad-day and action type, value for value
+    kinds = {key[2] for key in got}
+    assert kinds == {
+        "landing_page_view",
+        "lead",
+        "link_click",
+        "offsite_conversion.fb_pixel_lead",
+        "video_view",
+    }
+    # Exact sums per type against the world, and the lead value at the pixel's value per lead.
+    sums = dict(
+        (kind, (count, value))
+        for kind, count, value in query(
+            db,
+            f"select action_type, sum(action_count), sum(action_value) "
+            f"from {RAW}.ads_insights_actions group by 1",
+        )
+    )
+    leads = sum(r["leads_7d_click"] + r["leads_1d_view"] for r in expected_rows)
+    assert sums["link_click"] == (sum(r["link_clicks"] for r in expected_rows), None)
+    assert sums["video_view"] == (sum(r["video_views"] for r in expected_rows), None)
+    assert sums["lead"] == (leads, leads * LEAD_VALUE)
+    assert sums["lead"] == sums["offsite_conversion.fb_pixel_lead"]
+    assert leads == query(db, f"select sum(leads) from {RAW}.ads_insights")[0][0]
+    # Cost per action is spend over the count, as Meta rounds it (six decimals).
+    spend = {(r["ad_id"], r["date_start"]): r["spend"] for r in expected_rows}
+    for ad, day, kind, count, cost in query(
+        db,
+        "select ad_id, date_start, action_type, action_count, cost_per_action "
+        f"from {RAW}.ads_insights_actions",
+    ):
+        assert abs(cost - spend[(ad, day)] / count) < Decimal("0.000001"), (ad, day, kind)
+    types = dict(
+        query(
+            db,
+            "select column_name, data_type from information_schema.columns "
+            "where table_schema = ? and table_name = 'ads_insights_actions'",
+            [RAW],
+        )
+    )
+    assert types["action_count"] == "BIGINT" and types["action_value"] == "DECIMAL(18,2)"
+
+
 def test_account_ids_and_end_date_bound_what_is_read(server, world_small, tmp_path, history_start):
     db = tmp_path / "w.duckdb"
     end = date(2025, 11, 30)
@@ -363,45 +457,45 @@ def test_restatements_inside_the_lookback_replace_old_figures(world_small, tmp_p
     assert differences(incremental, full) == {}
     # With a lookback too short to reach them, restated days keep their old figures.
     stale = differences(short, full)
-    assert set(stale) == {"ads_insights"}
+    assert set(stale) == {"ads_insights", "ads_insights_actions"}
     assert query(short, pick) != after
 
 
 # --- faults -------------------------------------------------------------------------------------
 
-RUNS = "/v23.0/612"  # report runs: polls and result pages
+RUNS = "/v26.0/612"  # report runs: polls and result pages
 # Each case plans faults of one or two kinds on several paths; every planned use must be taken.
 FAULTS = {
     "429_with_and_without_retry_after": [
-        Fault("status", count=2, path=f"/v23.0/act_{US}/campaigns", status=429, retry_after=0.2),
+        Fault("status", count=2, path=f"/v26.0/act_{US}/campaigns", status=429, retry_after=0.2),
         Fault("status", count=1, path=RUNS, status=429, retry_after=0.1),
-        Fault("status", count=2, path=f"/v23.0/act_{UK}/insights", status=429),
-        Fault("status", count=2, path="/v23.0/me/adaccounts", status=429),
+        Fault("status", count=2, path=f"/v26.0/act_{UK}/insights", status=429),
+        Fault("status", count=2, path="/v26.0/me/adaccounts", status=429),
     ],
     "5xx_burst_and_connection_reset": [
         Fault("status", count=3, path=RUNS, status=500),
-        Fault("status", count=2, path=f"/v23.0/act_{US}/ads", status=503),
-        Fault("status", count=1, path=f"/v23.0/act_{US}/insights", status=502),
-        Fault("reset", count=2, path=f"/v23.0/act_{UK}/adsets"),
+        Fault("status", count=2, path=f"/v26.0/act_{US}/ads", status=503),
+        Fault("status", count=1, path=f"/v26.0/act_{US}/insights", status=502),
+        Fault("reset", count=2, path=f"/v26.0/act_{UK}/adsets"),
         Fault("reset", count=2, path=RUNS),
     ],
     "slow_beyond_timeout_and_truncated_body": [
-        Fault("slow", count=1, path=f"/v23.0/act_{US}/adcreatives", seconds=1.0),
+        Fault("slow", count=1, path=f"/v26.0/act_{US}/adcreatives", seconds=1.0),
         Fault("slow", count=1, path=RUNS, seconds=1.0),
-        Fault("truncate", count=1, path="/v23.0/me/adaccounts"),
+        Fault("truncate", count=1, path="/v26.0/me/adaccounts"),
         Fault("truncate", count=3, path=RUNS),
     ],
     "repeated_record_and_expired_token": [
-        Fault("repeat_record", count=1, path=f"/v23.0/act_{US}/ads"),
+        Fault("repeat_record", count=1, path=f"/v26.0/act_{US}/ads"),
         Fault("repeat_record", count=3, path=RUNS),
-        Fault("expired_token", count=1, path="/v23.0/me/adaccounts"),
+        Fault("expired_token", count=1, path="/v26.0/me/adaccounts"),
         Fault("expired_token", count=1, path=RUNS),
-        Fault("expired_token", count=1, path=f"/v23.0/act_{UK}/campaigns"),
+        Fault("expired_token", count=1, path=f"/v26.0/act_{UK}/campaigns"),
     ],
     "stuck_and_failed_report_runs": [
-        Fault("stuck_report", count=1, path=f"/v23.0/act_{US}/insights"),
-        Fault("stuck_report", count=1, path=f"/v23.0/act_{UK}/insights", options={"polls": 4}),
-        Fault("failed_report", count=2, path=f"/v23.0/act_{UK}/insights"),
+        Fault("stuck_report", count=1, path=f"/v26.0/act_{US}/insights"),
+        Fault("stuck_report", count=1, path=f"/v26.0/act_{UK}/insights", options={"polls": 4}),
+        Fault("failed_report", count=2, path=f"/v26.0/act_{UK}/insights"),
     ],
 }
 
@@ -527,7 +621,7 @@ def test_exhausted_quota_fails_naming_the_source_and_writes_nothing(
     for db in (fresh, loaded_copy):
         # Throttled with 60 s to wait (the usage headers say so), and 5 s is all it may wait.
         server.plan.add(
-            Fault("throttle", path=f"/v23.0/act_{UK}/insights", options={"code": 80000})
+            Fault("throttle", path=f"/v26.0/act_{UK}/insights", options={"code": 80000})
         )
         try:
             with pytest.raises(QuotaExceededError) as caught:
@@ -541,7 +635,7 @@ def test_exhausted_quota_fails_naming_the_source_and_writes_nothing(
 
 
 def test_a_report_that_never_completes_fails_after_its_attempts(server, tmp_path, history_start):
-    server.plan.add(Fault("failed_report", count=2, path=f"/v23.0/act_{US}/insights"))
+    server.plan.add(Fault("failed_report", count=2, path=f"/v26.0/act_{US}/insights"))
     db = tmp_path / "w.duckdb"
     try:
         with pytest.raises(SourceError, match=r"^facebook_ads: the insights report of act_"):

@@ -19,6 +19,7 @@ from ingest.linkedin_ads import linkedin_ads_source
 END = datetime(2026, 6, 30, tzinfo=UTC)
 DATASET = "raw_linkedin_ads"
 ANALYTICS = "creative_analytics_daily"
+CAMPAIGN_ANALYTICS = "campaign_analytics_daily"
 TABLES = {
     "ad_accounts": "linkedin_ads/ad_accounts",
     "campaign_groups": "linkedin_ads/campaign_groups",
@@ -95,7 +96,7 @@ def assert_same_raw(left: Path, right: Path) -> None:
             "and table_schema = ? and table_name not like '\\_dlt%' escape '\\' order by 1"
         )
         tables = [row[0] for row in con.execute(listed, ["l", DATASET]).fetchall()]
-        assert tables == sorted(TABLES)
+        assert tables == sorted([*TABLES, CAMPAIGN_ANALYTICS])
         assert [row[0] for row in con.execute(listed, ["r", DATASET]).fetchall()] == tables
         for table in tables:
             columns = [
@@ -124,6 +125,79 @@ def assert_same_raw(left: Path, right: Path) -> None:
 
 
 # --- exact outcomes ---------------------------------------------------------------------------
+
+METRICS = (
+    "impressions",
+    "clicks",
+    "cost_in_local_currency",
+    "cost_in_usd",
+    "external_website_conversions",
+)
+
+
+def world_campaign_days(world_small, where: str = "true") -> list[tuple]:
+    """The world's analytics summed per campaign and day: what pivot=CAMPAIGN must answer."""
+    analytics = world_state(world_small, "linkedin_ads/analytics", END)
+    sums = ", ".join(f"sum({m})" for m in METRICS)
+    return world_query(
+        f"select campaign_id::bigint, date, account_id::bigint, {sums} from {analytics} "
+        f"where {where} group by all order by 1, 2"
+    )
+
+
+def campaign_days(db: Path, where: str = "true") -> list[tuple]:
+    return raw(
+        db,
+        f"select campaign_id, date, account_id, {', '.join(METRICS)} "
+        f"from {DATASET}.{CAMPAIGN_ANALYTICS} where {where} order by 1, 2",
+    )
+
+
+def test_campaign_analytics_reconcile_to_creative_analytics_and_the_world(full_load, world_small):
+    landed = campaign_days(full_load)
+    assert len(landed) > 1000
+    assert landed == world_campaign_days(world_small)
+    # Creative analytics rolled up to their campaigns give the same figures, to the cent.
+    sums = ", ".join(f"sum(a.{m})" for m in METRICS)
+    rolled = raw(
+        full_load,
+        f"select c.campaign_id, a.date, a.account_id, {sums} "
+        f"from {DATASET}.{ANALYTICS} a join {DATASET}.creatives c on c.id = a.creative_id "
+        "group by all order by 1, 2",
+    )
+    assert rolled == landed
+    totals = raw(
+        full_load,
+        f"select sum(cost_in_local_currency), sum(cost_in_usd) from {DATASET}.{CAMPAIGN_ANALYTICS}",
+    )
+    assert totals == raw(
+        full_load,
+        f"select sum(cost_in_local_currency), sum(cost_in_usd) from {DATASET}.{ANALYTICS}",
+    )
+    assert isinstance(totals[0][0], Decimal) and totals[0][0] > 0
+
+
+def test_an_account_without_readable_creatives_still_gets_its_analytics(
+    server, full_load, world_small, tmp_path
+):
+    at(server, END)
+    account = raw(full_load, f"select min(id) from {DATASET}.ad_accounts")[0][0]
+    # The creatives finder lists none of this account's creatives (the token may not read them).
+    server.plan.add(Fault("unreadable_creatives", path=f"/rest/adAccounts/{account}/creatives"))
+    db = tmp_path / "no_creatives.duckdb"
+    load("linkedin_ads", source(server), db)
+    assert ("unreadable_creatives", f"/rest/adAccounts/{account}/creatives") in (
+        server.plan.injected
+    )
+    mine = f"account_id = {account}"
+    assert raw(db, f"select count(*) from {DATASET}.creatives where {mine}") == [(0,)]
+    expected = world_campaign_days(world_small, f"account_id::bigint = {account}")
+    assert len(expected) > 100
+    assert campaign_days(db, mine) == expected
+    # The creative pivot is read too, unsized by creatives: the same rows as a full load.
+    columns = f"creative_id, date, {', '.join(METRICS)}"
+    query = f"select {columns} from {DATASET}.{ANALYTICS} where {mine} order by 1, 2"
+    assert raw(db, query) == raw(full_load, query)
 
 
 def test_every_table_lands_with_the_worlds_exact_row_count(full_load, world_small):
@@ -387,8 +461,10 @@ def test_ranges_past_the_element_cap_are_split_until_answered(world_small, full_
             -(-((END.date() - created).days + 1) // (cap // creatives))
             for creatives, created in spans
         )
-        assert _analytics_calls(handle) == windows
-        assert naive_calls > windows
+        # the same ranges for each pivot (creative and campaign)
+        assert _analytics_calls(handle) == 2 * windows
+        # unsized, one range per account and pivot was refused and halved until answered
+        assert naive_calls > 2 * len(spans) + 2
     finally:
         handle.stop()
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+import requests
 from ingest_support import (
     assert_same_raw,
     load,
@@ -20,7 +21,7 @@ from ingest_support import (
 
 from gtm_demo.servers import salesforce
 from gtm_demo.serving import Fault
-from ingest import AuthenticationError, QuotaExceededError
+from ingest import AuthenticationError, QuotaExceededError, SourceError
 from ingest.salesforce import salesforce_source
 from ingest.salesforce.settings import DEFAULT_OBJECTS
 
@@ -149,14 +150,14 @@ FAULTS = {
     "429 without Retry-After": [Fault("status", 2, "/services/data", 429)],
     "a burst of 5xx": [Fault("status", 4, "/services/data", 503)],
     "connection resets": [Fault("reset", 2, "/services/data")],
-    "slower than the timeout": [Fault("slow", 1, "/services/data/v62.0/query", seconds=2.0)],
-    "truncated JSON": [Fault("truncate", 2, "/services/data/v62.0/query")],
-    "truncated CSV": [Fault("truncate", 1, "/services/data/v62.0/jobs/query/7")],
+    "slower than the timeout": [Fault("slow", 1, "/services/data/v68.0/query", seconds=2.0)],
+    "truncated JSON": [Fault("truncate", 2, "/services/data/v68.0/query")],
+    "truncated CSV": [Fault("truncate", 1, "/services/data/v68.0/jobs/query/7")],
     "a record repeated across pages": [
-        Fault("repeat_record", 3, "/services/data/v62.0/query/"),
-        Fault("repeat_record", 2, "/services/data/v62.0/jobs/query/"),
+        Fault("repeat_record", 3, "/services/data/v68.0/query/"),
+        Fault("repeat_record", 2, "/services/data/v68.0/jobs/query/"),
     ],
-    "an expired token": [Fault("expired_token", 1, "/services/data/v62.0/query")],
+    "an expired token": [Fault("expired_token", 1, "/services/data/v68.0/query")],
 }
 
 
@@ -194,3 +195,104 @@ def test_an_exhausted_quota_fails_clearly_and_keeps_raw_as_it_was(world_small, t
         assert raw_tables(db, DATASET) == before
     finally:
         handle.stop()
+
+
+def _session(server) -> dict:
+    """A session issued outside the source, as the JWT bearer flow or `sf org display` gives."""
+    answer = requests.post(
+        f"{server.url}/services/oauth2/token",
+        data={
+            "grant_type": "client_credentials",
+            "client_id": "demo-client",
+            "client_secret": "demo-secret",
+        },
+        timeout=10,
+    )
+    answer.raise_for_status()
+    return answer.json()
+
+
+def test_a_ready_access_token_and_instance_url_load_without_client_credentials(
+    server, full_load, tmp_path
+):
+    at(server, END)
+    session = _session(server)
+    db = tmp_path / "session.duckdb"
+    options = {"client_id": None, "client_secret": None}
+    ready = {"access_token": session["access_token"], "instance_url": session["instance_url"]}
+    # No base_url: the source calls the instance_url the session was issued for.
+    objects = ("Account", "Opportunity", "Lead")  # REST and Bulk paths, kept small
+    options |= {"objects": objects, "base_url": None}  # the session names its instance
+    load("salesforce", source(server, **options, **ready), db)
+    want = raw_tables(full_load, DATASET)
+    got = raw_tables(db, DATASET)
+    for table in ("account", "opportunity", "lead"):
+        assert got[table] == want[table], table
+
+
+def test_a_ready_token_the_server_does_not_know_fails_as_authentication(server, tmp_path):
+    at(server, END)
+    db = tmp_path / "refused.duckdb"
+    with pytest.raises(AuthenticationError, match=r"^salesforce: .*401"):
+        load(
+            "salesforce",
+            source(
+                server,
+                client_id=None,
+                client_secret=None,
+                access_token="00D5g00000LumenEAA!not-a-session",
+                instance_url=server.url,
+            ),
+            db,
+        )
+    assert raw_tables(db, DATASET) == {}
+
+
+def test_a_refused_ready_token_is_renewed_by_the_grant_when_one_is_set(server, tmp_path):
+    at(server, END)
+    db = tmp_path / "renewed.duckdb"
+    load(
+        "salesforce",
+        source(server, objects=("Account",), access_token="stale", instance_url=server.url),
+        db,
+    )
+    assert raw_count(db, DATASET, "account") > 0
+
+
+def test_no_credentials_fail_naming_what_to_set(server, tmp_path):
+    with pytest.raises(AuthenticationError, match=r"^salesforce: no credentials"):
+        load(
+            "salesforce",
+            source(server, client_id=None, client_secret=None),
+            tmp_path / "none.duckdb",
+        )
+
+
+@pytest.mark.parametrize(
+    ("version", "status", "code"),
+    [
+        ("v68.0", 200, None),
+        ("v31.0", 200, None),
+        ("v30.0", 410, "GONE"),
+        ("v99.0", 404, "NOT_FOUND"),
+    ],
+)
+def test_the_server_serves_current_versions_and_refuses_retired_ones(server, version, status, code):
+    at(server, END)
+    token = _session(server)["access_token"]
+    answer = requests.get(
+        f"{server.url}/services/data/{version}/limits",
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=10,
+    )
+    assert answer.status_code == status
+    if code:
+        assert answer.json()[0]["errorCode"] == code
+    listed = requests.get(f"{server.url}/services/data/", timeout=10).json()
+    assert listed[0]["version"] == "31.0" and listed[-1]["version"] == "68.0"
+
+
+def test_a_retired_api_version_fails_the_run_naming_the_status(server, tmp_path):
+    at(server, END)
+    with pytest.raises(SourceError, match=r"^salesforce: .*410"):
+        load("salesforce", source(server, api_version="v30.0"), tmp_path / "old.duckdb")
