@@ -328,12 +328,17 @@ def main() -> None:
     parser.add_argument(
         "--rate-only", nargs="*", dest="only", default=None, help="only these rate-limited runs"
     )
+    parser.add_argument(
+        "--skip-throughput",
+        action="store_true",
+        help="measure only the rate-limited runs (no scale-1 world, no rows/s)",
+    )
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="bench_ingest_"))
     results: dict = {"sources": {}}
     try:
-        big = world(args.world or work / "world-1", 1.0)
-        for name in SYSTEMS:
+        big = None if args.skip_throughput else world(args.world or work / "world-1", 1.0)
+        for name in SYSTEMS if big is not None else ():
             child, url = serve_elsewhere(name, big)
             try:
                 loaded = timed_load(name, source(name, url, big), work / f"{name}.db")

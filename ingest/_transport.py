@@ -8,7 +8,9 @@ timeouts, `Retry-After`, exponential backoff), configured from dlt's `[runtime]`
 window shared by every thread (`RateLimiter`), the vendor's reading of an answer (a `Verdict`:
 retry, refresh the token, quota spent, or fatal), one retry with a renewed token after a 401,
 a JSON body parsed once and retried when cut short, and one `SourceError` naming the source
-with the URL's query string left out.
+with the URL's query string left out. A vendor may also read each answer's throttling signals
+(a `Throttle`: how long every caller must wait, and how many calls its window has left), which
+the shared limiter obeys.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from functools import cache, partial
 from typing import Any
 from urllib.parse import urlsplit
@@ -63,6 +66,21 @@ Verdict = str | None
 or None (the status decides). It may also raise a `SourceError` in the vendor's own words."""
 
 
+@dataclass(frozen=True)
+class Throttle:
+    """What a vendor's answer says about its rate limit (see `Transport`'s `throttle`).
+
+    `hold`: seconds every caller of the limiter must wait from now (the window a 429 names, or
+    a quota error's retry delay); `remaining`: calls the server's window still allows, with
+    `maximum` calls per `window` seconds, so the limiter can slow down before a 429.
+    """
+
+    hold: float = 0.0
+    remaining: int | None = None
+    maximum: int | None = None
+    window: float | None = None
+
+
 def redact(url: str) -> str:
     """Return `url` without its query string (which may carry tokens)."""
     parts = urlsplit(url)
@@ -98,6 +116,7 @@ class RateLimiter:
         if limit < 1 or interval <= 0:
             raise ValueError("a rate limit needs limit >= 1 and interval > 0")
         self.limit = limit
+        self.margin = margin
         self.interval = interval + margin
         self._times: deque[float] = deque()
         self._hold_until = 0.0
@@ -123,6 +142,30 @@ class RateLimiter:
         """After a throttling answer, hold every caller back for `seconds`."""
         with self._lock:
             self._hold_until = max(self._hold_until, time.monotonic() + seconds)
+
+    def observe(
+        self, remaining: int, maximum: int | None = None, window: float | None = None
+    ) -> None:
+        """Follow the server's own count: at most `remaining` more calls in the window now.
+
+        Another client of the same account spends the same limit: when the server says fewer
+        calls are left than this window thinks, the gap is taken as calls made now. A server
+        limit stricter than the configured one (`maximum` calls per `window` seconds, such as a
+        Starter account's 100 when 190 was set) replaces it.
+        """
+        with self._lock:
+            if maximum is not None and maximum >= 1:
+                current = self.interval - self.margin
+                seconds = current if window is None else window
+                if maximum / seconds < self.limit / current:
+                    # The margin keeps its share of the window.
+                    self.margin = self.margin * seconds / current
+                    self.limit, self.interval = maximum, seconds + self.margin
+            now = time.monotonic()
+            while self._times and now - self._times[0] >= self.interval:
+                self._times.popleft()
+            gap = self.limit - len(self._times) - max(0, remaining)
+            self._times.extend([now] * max(0, gap))
 
 
 class _LimitedAdapter(HTTPAdapter):
@@ -179,6 +222,9 @@ class Transport:
     `ingest._oauth.OAuth`) is asked to renew the token after a 401, once per request.
     `classify(status, headers, body)` lets a source teach the client its API's quirks (such as
     Meta's throttling errors sent as 400s); its verdict overrides the status-based default.
+    `throttle(status, headers, body)` reads every answer's rate-limit signals (a `Throttle`):
+    its `hold` replaces `Retry-After` when a retry is throttled, and its `remaining` paces the
+    limiter before the server refuses a call.
     """
 
     def __init__(
@@ -191,9 +237,11 @@ class Transport:
         limiter: RateLimiter | None = None,
         headers: dict[str, str] | None = None,
         pool_size: int = 16,
+        throttle: Callable[[int, Any, bytes], Throttle | None] | None = None,
     ) -> None:
         self.source = source
         self.classify = classify
+        self.throttle = throttle
         self.limiter = limiter
         config = resolve_configuration(RuntimeConfiguration())
         self.max_attempts = max(1, int(config.request_max_attempts))
@@ -276,6 +324,12 @@ class Transport:
         status = response.status_code
         content = response.content
         verdict = self.classify(status, response.headers, content) if self.classify else None
+        signals = self.throttle(status, response.headers, content) if self.throttle else None
+        if signals is not None and self.limiter is not None:
+            if signals.hold > 0:
+                self.limiter.penalise(signals.hold)
+            if signals.remaining is not None:
+                self.limiter.observe(signals.remaining, signals.maximum, signals.window)
         if verdict is None:
             if status == 401:
                 verdict = "refresh"
@@ -302,7 +356,7 @@ class Transport:
         if verdict == "fatal":
             raise SourceError(f"{self.source}: HTTP {status} on {where}: {summary(content)}")
         if verdict == "retry":
-            if status == 429 and self.limiter is not None:
+            if status == 429 and self.limiter is not None and not (signals and signals.hold):
                 self.limiter.penalise(retry_after(response.headers) or self.backoff)
             return _retry(response, "an incomplete body" if status < 300 else f"HTTP {status}")
         if expect_json:

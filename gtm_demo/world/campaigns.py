@@ -22,10 +22,12 @@ class MarketingCalendar:
             kind = ("Newsletter", "Product update", "Webinar invite", "Report promotion")[k % 4]
             day = datetime.fromtimestamp(sent, UTC).date()
             name = f"{kind} {day.isoformat()}"
+            subject = f"{kind}: what revenue teams measure in {day:%B %Y}"
             campaign = {
                 "id": 310_000_000 + k,
                 "sent": sent,
                 "name": name,
+                "subject": subject,
                 "slug": slugify(name).replace("-", "_"),
                 "path": ref.SITE_PAGES[5 + k % 5][0],
             }
@@ -36,7 +38,7 @@ class MarketingCalendar:
                     "app_id": 113,
                     "app_name": "Batch",
                     "name": name,
-                    "subject": f"{kind}: what revenue teams measure in {day:%B %Y}",
+                    "subject": subject,
                     "type": "BATCH_EMAIL",
                     "sent_at": sent,
                     "_version_at": sent,

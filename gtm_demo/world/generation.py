@@ -34,6 +34,7 @@ from gtm_demo.world.model import (
     Progress,
 )
 from gtm_demo.world.render_ads import AdsRenderer
+from gtm_demo.world.render_google_ads import GoogleAdsDetailRenderer
 from gtm_demo.world.sampling import stable_hash
 from gtm_demo.world.truth import WorldTruth
 from gtm_demo.world.versions import VersionWriter
@@ -95,6 +96,7 @@ def generate(
 class World(
     Dimensions,
     AdsRenderer,
+    GoogleAdsDetailRenderer,
     MarketingCalendar,
     VersionWriter,
     WorldTruth,

@@ -29,6 +29,7 @@ Progress = Callable[[str, int, int], None]
 FIXED_SIZE_TABLES = frozenset(
     {
         "google_ads/customers",
+        "google_ads/conversion_actions",
         "facebook_ads/ad_accounts",
         "linkedin_ads/ad_accounts",
         "hubspot/forms",

@@ -212,6 +212,7 @@ class AdsRenderer:
                 row["url_custom_parameters"] = [{"key": "campaign", "value": c["slug"]}]
             rows.append(row)
         self.out.rows_of("google_ads/ads", rows)
+        self._google_ads_details_structure(groups, accounts)
 
     def _write_facebook_ads_entities(self) -> None:
         platform = "facebook_ads"
@@ -402,6 +403,11 @@ class AdsRenderer:
                 restate_at = first_seen + rng.integers(1, 28, n) * DAY
                 restated &= restate_at < self.end
                 visible = first_seen < self.end
+                split = (
+                    self._google_ads_traffic_split(ad, impressions, clicks, cost_cents)
+                    if platform == "google_ads"
+                    else None
+                )
                 for version, mask, convs, when in (
                     (1, visible, conv, first_seen),
                     (2, visible & restated, conv + late, restate_at),
@@ -409,6 +415,16 @@ class AdsRenderer:
                     idx = np.nonzero(mask)[0]
                     if version == 2:
                         self.defects["restated_ad_conversions"][platform] += len(idx)
+                    value = None
+                    if split is not None:
+                        value = self._google_ads_detail_rows(
+                            ad,
+                            version,
+                            report_day[idx],
+                            tuple(part[idx] for part in split),
+                            convs[idx],
+                            when[idx],
+                        )
                     self._ad_metric_rows(
                         platform,
                         ad,
@@ -419,6 +435,7 @@ class AdsRenderer:
                         cost_cents[idx],
                         convs[idx],
                         when[idx],
+                        value,
                     )
             table = {
                 "google_ads": "google_ads/ad_metrics",
@@ -426,6 +443,8 @@ class AdsRenderer:
                 "linkedin_ads": "linkedin_ads/analytics",
             }[platform]
             self.out.columns(table, cols)
+            if platform == "google_ads":
+                self._write_google_ads_details()
             self.progress("ad performance", step + 1, len(self.ads))
 
     def _ad_metric_rows(
@@ -439,6 +458,7 @@ class AdsRenderer:
         cost_cents: np.ndarray,
         conversions: np.ndarray,
         when: np.ndarray,
+        conversions_value: np.ndarray | None = None,
     ) -> None:
         n = len(days)
         c, account = ad["campaign"], ad["campaign"]["account"]
@@ -450,7 +470,8 @@ class AdsRenderer:
             cols["date"] += days.tolist()
             cols["cost_micros"] += (cost_cents * 10_000).tolist()
             cols["conversions"] += conversions.astype(float).tolist()
-            cols["conversions_value"] += (conversions * 250.0).tolist()
+            # The sum over the account's conversion actions, each at its own value.
+            cols["conversions_value"] += conversions_value.tolist()
         elif platform == "facebook_ads":
             cols["account_id"] += [account[0]] * n
             cols["campaign_id"] += [c["id"]] * n

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from collections import defaultdict
 
 import numpy as np
@@ -466,10 +467,14 @@ class HubSpotRenderer:
             idx = np.nonzero(mask & (when < end))[0]
             parts.append((kind, idx, when[idx]))
         rows: dict[str, list] = defaultdict(list)
+        detail = w.prng("email_event_details", self.index)
         for kind, idx, when in parts:
             for k, at in zip(idx.tolist(), when.tolist(), strict=True):
                 i = int(person[k])
                 camp = w.email_campaigns[int(self.m_campaign[k])]
+                details = email_event_details(kind, camp, detail)
+                for name in EMAIL_DETAIL_COLUMNS:
+                    rows[name].append(details.get(name))
                 rows["id"].append(f"{p.getrandbits(64):016x}-{p.getrandbits(32):08x}")
                 rows["created"].append(at)
                 rows["type"].append(kind)
@@ -489,3 +494,126 @@ class HubSpotRenderer:
         rows["app_id"] = [113] * count
         rows["app_name"] = ["Batch"] * count
         w.out.columns("hubspot/email_events", rows)
+
+
+EMAIL_DETAIL_COLUMNS = (
+    "subject",
+    "from_address",
+    "response",
+    "smtp_id",
+    "bounce_category",
+    "bounce_status",
+    "browser_name",
+    "browser_family",
+    "browser_type",
+    "browser_producer",
+    "browser_version",
+    "location_country",
+    "location_state",
+    "location_city",
+    "user_agent",
+    "device_type",
+    "duration",
+    "filtered_event",
+    "referer",
+)
+"""The per-type fields of e-mail events (None where an event type has no such field)."""
+
+_BOUNCES = (
+    # category, SMTP status, response, weight: hard bounces dominate B2B lists.
+    ("UNKNOWN_USER", "5.1.1", "550 5.1.1 The email account does not exist", 6),
+    ("MAILBOX_FULL", "4.2.2", "452 4.2.2 The recipient's inbox is out of storage space", 1),
+    ("POLICY", "5.7.1", "550 5.7.1 Message rejected by the recipient's policy", 2),
+    ("SPAM", "5.7.1", "554 5.7.1 Message rejected as spam", 1),
+)
+_CLIENTS = (
+    # browser name, family, type, producer, version, device type, user agent, weight
+    (
+        "Microsoft Outlook 16",
+        "Microsoft Outlook",
+        "Email client",
+        "Microsoft Corporation.",
+        "16.0",
+        "COMPUTER",
+        "Microsoft Office/16.0 (Windows NT 10.0; Microsoft Outlook 16.0.17928; Pro)",
+        5,
+    ),
+    (
+        "Gmail",
+        "Gmail image proxy",
+        "Proxy",
+        "Google Inc.",
+        "",
+        "COMPUTER",
+        "Mozilla/5.0 (Windows NT 5.1; rv:11.0) Gecko Firefox/11.0 (via ggpht.com GoogleImageProxy)",
+        4,
+    ),
+    (
+        "Apple Mail",
+        "Apple Mail",
+        "Email client",
+        "Apple Inc.",
+        "17.5",
+        "MOBILE",
+        "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like "
+        "Gecko) Mobile/15E148",
+        3,
+    ),
+    (
+        "Chrome 126",
+        "Chrome",
+        "Browser",
+        "Google Inc.",
+        "126.0.6478.127",
+        "COMPUTER",
+        "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) "
+        "Chrome/126.0.0.0 Safari/537.36",
+        2,
+    ),
+)
+_PLACES = (
+    ("United States", "california", "san francisco", 4),
+    ("United States", "new york", "new york", 3),
+    ("United States", "texas", "austin", 2),
+    ("United Kingdom", "england", "london", 2),
+    ("Germany", "berlin", "berlin", 1),
+)
+
+
+def email_event_details(kind: str, campaign: dict, rng: random.Random) -> dict[str, object]:
+    """Return the fields an e-mail event of `kind` carries beyond the common ones."""
+    out: dict[str, object] = {}
+    if kind == "SENT":
+        out["subject"] = campaign.get("subject")
+        out["from_address"] = "Lumen Analytics <marketing@lumenanalytics.io>"
+    elif kind == "DELIVERED":
+        out["response"] = "250 2.0.0 OK"
+        out["smtp_id"] = f"<{rng.getrandbits(48):012x}@mail.lumenanalytics.io>"
+    elif kind == "BOUNCE":
+        category, status, response, _ = rng.choices(_BOUNCES, [b[3] for b in _BOUNCES])[0]
+        out["bounce_category"] = category
+        out["bounce_status"] = status
+        out["response"] = response
+    elif kind in ("OPEN", "CLICK"):
+        name, family, kind_of, producer, version, device, agent, _ = rng.choices(
+            _CLIENTS, [c[7] for c in _CLIENTS]
+        )[0]
+        country, state, city, _ = rng.choices(_PLACES, [p[3] for p in _PLACES])[0]
+        out.update(
+            browser_name=name,
+            browser_family=family,
+            browser_type=kind_of,
+            browser_producer=producer,
+            browser_version=version or None,
+            location_country=country,
+            location_state=state,
+            location_city=city,
+            user_agent=agent,
+            device_type=device,
+            filtered_event=family == "Gmail image proxy" and rng.random() < 0.1,
+        )
+        if kind == "OPEN":
+            out["duration"] = int(rng.lognormvariate(8.5, 0.9))  # milliseconds the e-mail was open
+        else:
+            out["referer"] = "https://mail.google.com/" if family == "Gmail image proxy" else None
+    return out

@@ -3,15 +3,21 @@
 Tables (`raw_google_ads`):
 
 - `customers`: each account read, merged on `id`, with its `currency_code` and `time_zone`.
-- `campaigns`, `ad_groups` (merged on `id`) and `ads` (ad group ads, merged on `ad_group_id`,
-  `id`): read whole each run with `googleAds:search` (paged by `nextPageToken`), so a status
-  change or a removal (`REMOVED`) lands on the next run. The UTM-bearing fields (final URLs,
-  tracking template, final URL suffix, custom parameters) come along.
+- `campaigns`, `ad_groups`, `conversion_actions` (merged on `id`) and `ads` (ad group ads,
+  merged on `ad_group_id`, `id`): read whole each run with `googleAds:search` (paged by
+  `nextPageToken`), so a status change or a removal (`REMOVED`) lands on the next run. The
+  UTM-bearing fields (final URLs, tracking template, final URL suffix, custom parameters) come
+  along.
 - `ad_metrics_daily` (ad × date, merged on `ad_group_id`, `ad_id`, `date`) and
   `campaign_metrics_daily` (campaign × date, merged on `campaign_id`, `date`; it holds the spend
   of campaigns without ad-level rows, such as Performance Max): read with
   `googleAds:searchStream` in date windows, each row carrying its account's currency and time
   zone. `cost_micros` stays the exact int64 the API sends.
+- `keyword_metrics_daily` (keyword × date from `keyword_view`, merged on `ad_group_id`,
+  `criterion_id`, `date`, with the keyword's text, match type and status) and
+  `conversion_action_metrics_daily` (ad × conversion action × date, merged on `ad_group_id`,
+  `ad_id`, `conversion_action_id`, `date`: `metrics.conversions` and `conversions_value`
+  segmented by `segments.conversion_action`), read like the other metrics.
 
 Each run re-reads every account's metrics from its last loaded date less `lookback_days` (28 by
 default) up to `end_date`, and replaces the rows of each (account, date) it reads, so conversions
@@ -22,8 +28,12 @@ concurrently, within a client-side request rate.
 
 Configuration (`SOURCES__GOOGLE_ADS__*`): secrets `client_id`, `client_secret`, `refresh_token`
 (OAuth) and `developer_token`; `login_customer_id` (the manager account, if any), `customer_ids`
-(default: every accessible account), `base_url`, `token_url`, `api_version`, `start_date`,
-`lookback_days`, `end_date` (default: today in UTC).
+(default: every accessible account), `base_url`, `token_url`, `api_version` (default v26),
+`start_date`, `lookback_days`, `end_date` (default: today in UTC), `window_days`,
+`requests_per_second`, `workers`, `max_quota_wait`; see docs/ingestion.md.
+
+Quota errors follow Google's QuotaErrorDetails: a `RESOURCE_TEMPORARILY_EXHAUSTED` (or a
+`RESOURCE_EXHAUSTED` for a request rate) holds every caller for its `retryDelay`, then retries.
 """
 
 from __future__ import annotations
@@ -47,10 +57,11 @@ from ingest.google_ads.helpers import (
     METRICS,
     CustomerNotEnabledError,
     TableSpec,
-    classify,
     digits,
+    make_classify,
     page_token,
     rows_table,
+    throttle,
 )
 from ingest.google_ads.settings import (
     CUSTOMERS as CUSTOMERS_PATH,
@@ -62,6 +73,7 @@ from ingest.google_ads.settings import (
     DEFAULT_TOKEN_URL,
     LIST_ACCESSIBLE,
     LOOKBACK_DAYS,
+    MAX_QUOTA_WAIT,
     NAME,
     REQUESTS_PER_SECOND,
     SEARCH,
@@ -275,14 +287,16 @@ def google_ads_source(
     window_days: int = WINDOW_DAYS,
     requests_per_second: int = REQUESTS_PER_SECOND,
     workers: int = WORKERS,
+    max_quota_wait: float = MAX_QUOTA_WAIT,
 ) -> Iterator[DltResource]:
     """Google Ads accounts, campaigns, ad groups, ads and their daily metrics.
 
     `customer_ids` (a list, or ids separated by commas) picks the accounts; by default every
     account the credentials can access. `end_date` is the last day read (default: today in
     UTC); each run re-reads metrics from `lookback_days` before the last day loaded.
-    `window_days` bounds the dates one `searchStream` call reads. Timeouts and retries follow
-    dlt's `[runtime]` settings.
+    `window_days` bounds the dates one `searchStream` call reads. A quota error's `retryDelay`
+    holds every caller; one longer than `max_quota_wait` seconds, or the daily operations
+    quota, ends the run. Timeouts and retries follow dlt's `[runtime]` settings.
     """
     if lookback_days < 0 or window_days < 1:
         raise SourceError(f"{NAME}: lookback_days must be >= 0 and window_days >= 1")
@@ -305,7 +319,8 @@ def google_ads_source(
         NAME,
         base_url,
         auth=OAuth(NAME, token_url, grant(client_id, client_secret, refresh_token)),
-        classify=classify,
+        classify=make_classify(api_version, max_quota_wait),
+        throttle=throttle,
         limiter=RateLimiter(requests_per_second, 1.0),
         headers=headers,
         pool_size=max(16, workers * 2),

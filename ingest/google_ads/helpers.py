@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -10,8 +11,14 @@ from typing import Any
 import pyarrow as pa
 from dlt.sources.helpers.rest_client.paginators import JSONResponseCursorPaginator
 
-from ingest._transport import AuthenticationError, QuotaExceededError, SourceError, Verdict
-from ingest.google_ads.settings import NAME
+from ingest._transport import (
+    AuthenticationError,
+    QuotaExceededError,
+    SourceError,
+    Throttle,
+    Verdict,
+)
+from ingest.google_ads.settings import DEFAULT_API_VERSION, MAX_QUOTA_WAIT, NAME
 
 _PARAMS = pa.list_(pa.struct([("key", pa.string()), ("value", pa.string())]))
 _ARROW_TYPES: dict[str, pa.DataType] = {
@@ -19,6 +26,7 @@ _ARROW_TYPES: dict[str, pa.DataType] = {
     "string": pa.string(),
     "enum": pa.string(),
     "resource": pa.string(),
+    "resource_id": pa.string(),
     "int64": pa.int64(),
     "double": pa.float64(),
     "bool": pa.bool_(),
@@ -72,38 +80,123 @@ def _describe(errors: list[tuple[str, str, str]]) -> str:
     return "; ".join(f"{code}: {message}" if code else message for _, code, message in errors)
 
 
-def classify(status: int, headers: Any, body: bytes) -> Verdict:
-    """Google Ads' errors: what to retry, when to refresh, and what ends the run (raised here).
+@dataclass(frozen=True)
+class QuotaError:
+    """A `quotaError` and its `quotaErrorDetails`: which limit, and how long to wait."""
 
-    A rate limit (`RESOURCE_TEMPORARILY_EXHAUSTED`) waits and retries; the spent daily operations
-    quota (`RESOURCE_EXHAUSTED`) raises `QuotaExceededError`; an expired or invalid access token
-    refreshes; a refused developer token or a denied customer raises `AuthenticationError`;
-    other client errors (a bad query, say) raise `SourceError` with Google's own words.
-    """
-    if status < 400 or status in (408, 500, 502, 503, 504):
+    code: str
+    rate_scope: str
+    rate_name: str
+    retry_delay: float | None
+
+    @property
+    def daily_operations(self) -> bool:
+        """Whether this is the developer token's daily operations quota (waits for a day)."""
+        return self.code == "RESOURCE_EXHAUSTED" and "operations" in self.rate_name.lower()
+
+
+def _seconds(duration: Any) -> float | None:
+    """Seconds of a protobuf Duration as JSON has it (`"30s"`, `"0.5s"`)."""
+    if not isinstance(duration, str) or not duration.endswith("s"):
         return None
-    _, errors = google_errors(body)
-    codes = {code for _, code, _ in errors}
-    groups = {group for group, _, _ in errors}
-    if status == 429:
-        if "RESOURCE_EXHAUSTED" in codes:
-            raise QuotaExceededError(
-                f"{NAME}: the daily operations quota is exhausted: {_describe(errors)}; run "
-                "again after it resets (midnight Pacific time)"
+    try:
+        return max(0.0, float(duration[:-1]))
+    except ValueError:
+        return None
+
+
+def quota_error(body: bytes) -> QuotaError | None:
+    """Return the quota error of a 429 body (None when it carries none)."""
+    try:
+        error = json.loads(body).get("error") or {}
+    except (ValueError, AttributeError):
+        return None
+    for detail in (error.get("details") if isinstance(error, dict) else None) or []:
+        for item in (detail or {}).get("errors") or []:
+            code = (item.get("errorCode") or {}).get("quotaError")
+            if code:
+                quota = (item.get("details") or {}).get("quotaErrorDetails") or {}
+                return QuotaError(
+                    str(code),
+                    str(quota.get("rateScope") or ""),
+                    str(quota.get("rateName") or ""),
+                    _seconds(quota.get("retryDelay")),
+                )
+    return None
+
+
+def throttle(status: int, headers: Any, body: bytes) -> Throttle | None:
+    """Return the hold a quota error asks for: every caller waits out its `retryDelay`."""
+    if status != 429:
+        return None
+    quota = quota_error(body)
+    if quota is None or quota.retry_delay is None:
+        return None
+    return Throttle(hold=quota.retry_delay)
+
+
+def make_classify(
+    api_version: str = DEFAULT_API_VERSION, max_quota_wait: float = MAX_QUOTA_WAIT
+) -> Callable[[int, Any, bytes], Verdict]:
+    """Return Google Ads' reading of errors (see `classify`) with the run's version and budget."""
+
+    def classify(status: int, headers: Any, body: bytes) -> Verdict:
+        """Google Ads' errors: what to retry, when to refresh, and what ends the run (raised).
+
+        A quota error (`RESOURCE_TEMPORARILY_EXHAUSTED`, or `RESOURCE_EXHAUSTED` for a request
+        rate) waits its `retryDelay` and retries; it ends the run (`QuotaExceededError`) only
+        when it is the daily operations quota or its delay exceeds `max_quota_wait` seconds. An
+        expired or invalid access token refreshes; a refused developer token or a denied
+        customer raises `AuthenticationError`; a 404 without details (an API version Google
+        no longer serves) and other client errors raise `SourceError` in Google's own words.
+        """
+        if status < 400 or status in (408, 500, 502, 503, 504):
+            return None
+        top, errors = google_errors(body)
+        codes = {code for _, code, _ in errors}
+        groups = {group for group, _, _ in errors}
+        if status == 429:
+            quota = quota_error(body)
+            if quota is not None and quota.daily_operations:
+                raise QuotaExceededError(
+                    f"{NAME}: the daily operations quota is exhausted ({quota.code}: "
+                    f"{quota.rate_name}); "
+                    "run again after it resets (midnight Pacific time)"
+                )
+            delay = None if quota is None else quota.retry_delay
+            if delay is not None and delay > max_quota_wait:
+                raise QuotaExceededError(
+                    f"{NAME}: the API quota is exhausted ({quota.rate_name or quota.code}, "
+                    f"{quota.rate_scope or 'scope unknown'}): Google asks to wait {delay:g} s, "
+                    f"more than max_quota_wait ({max_quota_wait:g} s); run again later"
+                )
+            return "retry"
+        if codes & _DEVELOPER_TOKEN_CODES:
+            raise AuthenticationError(
+                f"{NAME}: the developer token was refused: {_describe(errors)}"
             )
-        return "retry"
-    if codes & _DEVELOPER_TOKEN_CODES:
-        raise AuthenticationError(f"{NAME}: the developer token was refused: {_describe(errors)}")
-    if status == 401:
-        return "refresh"
-    if "CUSTOMER_NOT_ENABLED" in codes:
-        raise CustomerNotEnabledError(f"{NAME}: {_describe(errors)}")
-    if status == 403 or groups & {"authenticationError", "authorizationError"}:
-        raise AuthenticationError(
-            f"{NAME}: access denied (HTTP {status}): {_describe(errors)} (check customer_ids "
-            "and login_customer_id)"
-        )
-    raise SourceError(f"{NAME}: HTTP {status}: {_describe(errors)}")
+        if status == 401:
+            return "refresh"
+        if "CUSTOMER_NOT_ENABLED" in codes:
+            raise CustomerNotEnabledError(f"{NAME}: {_describe(errors)}")
+        if status == 403 or groups & {"authenticationError", "authorizationError"}:
+            raise AuthenticationError(
+                f"{NAME}: access denied (HTTP {status}): {_describe(errors)} (check customer_ids "
+                "and login_customer_id)"
+            )
+        if status == 404 and not groups - {""}:
+            raise SourceError(
+                f"{NAME}: HTTP 404 ({top or 'NOT_FOUND'}): {_describe(errors)}; is API version "
+                f"{api_version} still served? Set api_version to a current one (see "
+                "docs/ingestion.md)"
+            )
+        raise SourceError(f"{NAME}: HTTP {status}: {_describe(errors)}")
+
+    return classify
+
+
+classify = make_classify()
+"""Google Ads' errors read with the default API version and quota wait budget."""
 
 
 # --- GAQL tables --------------------------------------------------------------------------------
@@ -254,8 +347,29 @@ ENTITIES = (
         ),
         ("ad_group_id", "id"),
     ),
+    TableSpec(
+        "conversion_actions",
+        "conversion_action",
+        _columns(
+            ("id", "conversion_action.id", "id"),
+            ("resource_name", "conversion_action.resource_name", "resource"),
+            ("customer_id", "customer.id", "id"),
+            ("name", "conversion_action.name", "string"),
+            ("category", "conversion_action.category", "enum"),
+            ("type", "conversion_action.type", "enum"),
+            ("status", "conversion_action.status", "enum"),
+            ("default_value", "conversion_action.value_settings.default_value", "double"),
+            (
+                "include_in_conversions_metric",
+                "conversion_action.include_in_conversions_metric",
+                "bool",
+            ),
+        ),
+        ("id",),
+    ),
 )
-"""Campaigns, ad groups and ads (ad group ads): read whole each run, merged on their ids."""
+"""Campaigns, ad groups, ads (ad group ads) and conversion actions: read whole each run, merged
+on their ids."""
 METRICS = (
     TableSpec(
         "ad_metrics_daily",
@@ -283,8 +397,44 @@ METRICS = (
         ("campaign_id", "date"),
         ("customer_id", "date"),
     ),
+    TableSpec(
+        "keyword_metrics_daily",
+        "keyword_view",
+        _columns(
+            *_ACCOUNT,
+            ("campaign_id", "campaign.id", "id"),
+            ("ad_group_id", "ad_group.id", "id"),
+            ("criterion_id", "ad_group_criterion.criterion_id", "id"),
+            ("keyword_text", "ad_group_criterion.keyword.text", "string"),
+            ("match_type", "ad_group_criterion.keyword.match_type", "enum"),
+            ("status", "ad_group_criterion.status", "enum"),
+            ("date", "segments.date", "date"),
+            *_METRICS,
+        ),
+        ("ad_group_id", "criterion_id", "date"),
+        ("customer_id", "date"),
+    ),
+    TableSpec(
+        "conversion_action_metrics_daily",
+        "ad_group_ad",
+        _columns(
+            *_ACCOUNT,
+            ("campaign_id", "campaign.id", "id"),
+            ("ad_group_id", "ad_group.id", "id"),
+            ("ad_id", "ad_group_ad.ad.id", "id"),
+            ("conversion_action_id", "segments.conversion_action", "resource_id"),
+            ("conversion_action_name", "segments.conversion_action_name", "string"),
+            ("conversion_action_category", "segments.conversion_action_category", "enum"),
+            ("date", "segments.date", "date"),
+            ("conversions", "metrics.conversions", "double"),
+            ("conversions_value", "metrics.conversions_value", "double"),
+        ),
+        ("ad_group_id", "ad_id", "conversion_action_id", "date"),
+        ("customer_id", "date"),
+    ),
 )
-"""Daily performance by ad and by campaign (Performance Max spends with no ad-level rows)."""
+"""Daily performance by ad and by campaign (Performance Max spends with no ad-level rows), by
+keyword (`keyword_view`), and an ad's conversions by conversion action."""
 
 
 def _dig(row: dict[str, Any], path: tuple[str, ...]) -> Any:
@@ -314,6 +464,8 @@ def rows_table(spec: TableSpec, rows: list[dict[str, Any]]) -> pa.Table:
             array = pa.array(values, pa.string()).cast(pa.date32())
         elif kind == "id":
             array = pa.array([None if v is None else str(v) for v in values], pa.string())
+        elif kind == "resource_id":  # `customers/1/conversionActions/2` -> `2`
+            array = pa.array([None if v is None else v.rsplit("/", 1)[-1] for v in values])
         else:
             array = pa.array(values, _ARROW_TYPES[kind])
         if column.field.startswith("metrics."):

@@ -16,8 +16,14 @@
 All values arrive as strings, as HubSpot sends them; staging casts. Requests stay inside the
 ten-second rolling limit (and search's own per-second one) with a client-side window.
 
-Configuration (`SOURCES__HUBSPOT__*`): `access_token` (private app) or `client_id`,
-`client_secret` and `refresh_token` (OAuth); `base_url`, `start_date`, `requests_per_10s`.
+Throttling follows HubSpot's usage guidelines: a 429 (no `Retry-After`) holds every caller
+for the window `X-HubSpot-RateLimit-Interval-Milliseconds` names, `-Remaining` paces the client
+before a 429, and the DAILY policy ends the run with one line.
+
+Configuration (`SOURCES__HUBSPOT__*`, documented in docs/ingestion.md): `access_token` (private
+app) or `client_id`, `client_secret` and `refresh_token` (OAuth); `base_url`, `start_date`,
+`requests_per_10s`, `searches_per_second`, `workers`, `objects`, `crm_api_version`,
+`associations_api_version`.
 """
 
 from __future__ import annotations
@@ -40,16 +46,20 @@ from ingest.hubspot.helpers import (
     after_cursor,
     classify,
     crm_table,
+    email_event_fields,
     from_ms,
     merged_away,
     ms,
     offset_cursor,
     parse_time,
+    throttle,
 )
 from ingest.hubspot.settings import (
     ASSOCIATIONS,
+    ASSOCIATIONS_API_VERSION,
     ASSOCIATIONS_BATCH,
     ASSOCIATIONS_BATCH_SIZE,
+    CRM_API_VERSION,
     CRM_OBJECTS,
     DEAL_PIPELINES,
     DEFAULT_BASE_URL,
@@ -74,6 +84,7 @@ from ingest.hubspot.settings import (
     SUBMISSIONS_LIMIT,
     TOKEN_PATH,
     WEB_EVENTS,
+    WINDOW_MARGIN,
     WORKERS,
 )
 
@@ -81,13 +92,24 @@ from ingest.hubspot.settings import (
 class HubSpotApi:
     """The calls the source makes: one client under the ten-second limit, one for search."""
 
-    def __init__(self, client: Transport, search: Transport) -> None:
+    def __init__(
+        self,
+        client: Transport,
+        search: Transport,
+        crm_version: str = CRM_API_VERSION,
+        associations_version: str = ASSOCIATIONS_API_VERSION,
+    ) -> None:
         self.client = client
         self.search_client = search
+        self.versions = {"crm": crm_version, "associations": associations_version}
+
+    def path(self, template: str, **names: str) -> str:
+        """Return an endpoint's path with the configured API versions filled in."""
+        return template.format(**self.versions, **names)
 
     def properties(self, object_type: str) -> list[str]:
         """Names of every property of `object_type` (custom ones included)."""
-        reply = self.client.get(PROPERTIES.format(object_type=object_type)).json()
+        reply = self.client.get(self.path(PROPERTIES, object_type=object_type)).json()
         return [item["name"] for item in reply["results"] if not item.get("archived")]
 
     def list_pages(
@@ -99,7 +121,7 @@ class HubSpotApi:
             "archived": str(archived).lower(),
             "properties": ",".join(properties),
         }
-        path = OBJECTS.format(object_type=object_type)
+        path = self.path(OBJECTS, object_type=object_type)
         pages = self.client.paginate(path, after_cursor(), "results", params=params)
         yield from skip_repeats(pages, lambda record: record["id"])
 
@@ -118,7 +140,7 @@ class HubSpotApi:
         """
         floor = ms(since)
         properties = list(dict.fromkeys([*properties, sort_property]))
-        path = SEARCH.format(object_type=object_type)
+        path = self.path(SEARCH, object_type=object_type)
         while True:
             last_seen = None
             bound = {"propertyName": sort_property, "operator": "GTE", "value": floor}
@@ -149,7 +171,7 @@ class HubSpotApi:
     def associations(self, from_type: str, to_type: str, ids: list[str]) -> list[dict]:
         """Association rows from `ids` to `to_type` (v4 batch reads of up to 1,000 ids)."""
         rows = []
-        path = ASSOCIATIONS_BATCH.format(from_type=from_type, to_type=to_type)
+        path = self.path(ASSOCIATIONS_BATCH, from_type=from_type, to_type=to_type)
         for start in range(0, len(ids), ASSOCIATIONS_BATCH_SIZE):
             inputs = [{"id": x} for x in ids[start : start + ASSOCIATIONS_BATCH_SIZE]]
             data = self.client.post(path, json={"inputs": inputs}).json()
@@ -174,7 +196,7 @@ class HubSpotApi:
             "properties": ["createdate"],
             "limit": 1,
         }
-        path = SEARCH.format(object_type="contacts")
+        path = self.path(SEARCH, object_type="contacts")
         found = self.search_client.post(path, json=body).json().get("results") or []
         return parse_time(found[0]["createdAt"]) if found else None
 
@@ -375,26 +397,22 @@ def _email_events_resource(api: HubSpotApi, start: datetime) -> DltResource:
 
 
 def _email_events_table(events: list[dict]) -> pa.Table:
-    return keyed(
-        pa.table(
-            {
-                "id": pa.array([e["id"] for e in events], pa.string()),
-                "created": pa.array([from_ms(e["created"]) for e in events], TIMESTAMP),
-                "type": pa.array([e.get("type") for e in events], pa.string()),
-                "recipient": pa.array([e.get("recipient") for e in events], pa.string()),
-                "email_campaign_id": pa.array(
-                    [_text(e.get("emailCampaignId")) for e in events], pa.string()
-                ),
-                "portal_id": pa.array([_text(e.get("portalId")) for e in events]),
-                "app_id": pa.array([_text(e.get("appId")) for e in events]),
-                "url": pa.array([e.get("url") for e in events], pa.string()),
-                "sent_by_id": pa.array(
-                    [_text((e.get("sentBy") or {}).get("id")) for e in events], pa.string()
-                ),
-            }
-        ),
-        "id",
-    )
+    """E-mail events as a table: every field HubSpot sent, whatever the event type.
+
+    `id` is text and `created` a timestamp; every other field becomes a snake_case text column
+    as sent (nested objects such as `browser`, `location` and `sentBy` flattened with `_`, lists
+    as JSON), so fields HubSpot adds arrive as new columns; staging casts.
+    """
+    flat = [email_event_fields(event) for event in events]
+    names = list(dict.fromkeys(name for row in flat for name in row))
+    columns: dict[str, pa.Array] = {
+        "id": pa.array([e["id"] for e in events], pa.string()),
+        "created": pa.array([from_ms(e["created"]) for e in events], TIMESTAMP),
+    }
+    for name in names:
+        if name not in columns:
+            columns[name] = pa.array([row.get(name) for row in flat], pa.string())
+    return keyed(pa.table(columns), "id")
 
 
 def _text(value: Any) -> str | None:
@@ -488,7 +506,7 @@ def _owners_resource(api: HubSpotApi) -> DltResource:
     def owners() -> Iterator[list[dict]]:
         for archived in (False, True):
             params = {"limit": OWNERS_LIMIT, "archived": str(archived).lower()}
-            for results in api.paged(OWNERS, params):
+            for results in api.paged(api.path(OWNERS), params):
                 yield [
                     {
                         "id": o["id"],
@@ -517,7 +535,7 @@ def _owners_resource(api: HubSpotApi) -> DltResource:
 
 def _stages_resource(api: HubSpotApi) -> DltResource:
     def stages() -> Iterator[list[dict]]:
-        data = api.client.get(DEAL_PIPELINES).json()
+        data = api.client.get(api.path(DEAL_PIPELINES)).json()
         yield [
             {
                 "pipeline_id": pipeline["id"],
@@ -553,12 +571,17 @@ def hubspot_source(
     searches_per_second: int = SEARCHES_PER_SECOND,
     workers: int = WORKERS,
     objects: Sequence[str] = tuple(CRM_OBJECTS),
+    crm_api_version: str = CRM_API_VERSION,
+    associations_api_version: str = ASSOCIATIONS_API_VERSION,
 ) -> Iterator[DltResource]:
     """HubSpot CRM objects, associations, owners, pipelines, forms, e-mail and web events.
 
     `requests_per_10s` is the account's burst limit (190 for Professional and Enterprise;
-    100 for Free and Starter); `searches_per_second` keeps search under its own limit.
-    Timeouts and retries follow dlt's `[runtime]` settings.
+    100 for Free and Starter); `searches_per_second` keeps search under its own limit. A 429
+    holds every caller for the window HubSpot's headers name, and the calls left in that
+    window (`X-HubSpot-RateLimit-Remaining`) pace the client before a 429; the DAILY policy
+    ends the run. `crm_api_version` and `associations_api_version` are the versions in the
+    paths (v3 and v4). Timeouts and retries follow dlt's `[runtime]` settings.
     """
     form = grant(client_id, client_secret, refresh_token) if refresh_token else None
     if form is None and not access_token:
@@ -568,10 +591,11 @@ def hubspot_source(
         )
     token_url = base_url.rstrip("/") + TOKEN_PATH
     auth = OAuth(NAME, token_url, form, token=None if form else access_token)
-    common: dict[str, Any] = {"auth": auth, "classify": classify}
-    client = Transport(NAME, base_url, limiter=RateLimiter(requests_per_10s, 10.0), **common)
+    common: dict[str, Any] = {"auth": auth, "classify": classify, "throttle": throttle}
+    limiter = RateLimiter(requests_per_10s, 10.0, margin=WINDOW_MARGIN)
+    client = Transport(NAME, base_url, limiter=limiter, **common)
     search = Transport(NAME, base_url, limiter=RateLimiter(searches_per_second, 1.0), **common)
-    api = HubSpotApi(client, search)
+    api = HubSpotApi(client, search, crm_api_version, associations_api_version)
     start = parse_time(start_date).astimezone(UTC)
     for object_type in objects:
         yield from _crm_resource(api, object_type, start)

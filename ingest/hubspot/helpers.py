@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -11,9 +12,9 @@ import pyarrow as pa
 from dlt.sources.helpers.rest_client.paginators import JSONResponseCursorPaginator
 from requests import Response
 
-from ingest._transport import Verdict
+from ingest._transport import QuotaExceededError, Throttle, Verdict
 from ingest.extract import keyed
-from ingest.hubspot.settings import SEARCH_CAP, SEARCH_LIMIT
+from ingest.hubspot.settings import NAME, POLICY_WINDOWS, SEARCH_CAP, SEARCH_LIMIT
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 TIMESTAMP = pa.timestamp("us", tz="UTC")
@@ -51,15 +52,80 @@ def offset_cursor() -> JSONResponseCursorPaginator:
     )
 
 
+def _policy(body: bytes) -> str | None:
+    try:
+        policy = json.loads(body).get("policyName")
+    except (ValueError, AttributeError):
+        return None
+    return policy if isinstance(policy, str) else None
+
+
+def _number(headers: Any, name: str) -> float | None:
+    value = (headers or {}).get(name)
+    try:
+        return float(value) if value not in (None, "") else None
+    except ValueError:
+        return None
+
+
 def classify(status: int, headers: Any, body: bytes) -> Verdict:
-    """HubSpot's errors: the DAILY policy is a spent quota; other 429s wait and retry."""
+    """HubSpot's errors: the DAILY policy ends the run (raised here); other 429s retry."""
     if status == 429:
-        try:
-            policy = json.loads(body).get("policyName")
-        except (ValueError, AttributeError):
-            policy = None
-        return "quota" if policy == "DAILY" else "retry"
+        if _policy(body) == "DAILY":
+            daily = _number(headers, "X-HubSpot-RateLimit-Daily")
+            limit = f" of {int(daily):,} calls" if daily else ""
+            raise QuotaExceededError(
+                f"{NAME}: the API quota is exhausted: the account's DAILY limit{limit} is spent; "
+                "run again after it resets at midnight in the account's time zone"
+            )
+        return "retry"
     return None
+
+
+def throttle(status: int, headers: Any, body: bytes) -> Throttle | None:
+    """HubSpot's rate-limit signals: the window a 429 names, and the calls left in it.
+
+    A 429 for the ten-secondly (or secondly) policy comes without `Retry-After`: every caller
+    waits out the window `X-HubSpot-RateLimit-Interval-Milliseconds` names (the policy's own
+    window when the headers are missing, as on search). Every answer that carries
+    `X-HubSpot-RateLimit-Remaining` and `-Max` paces the limiter by them.
+    """
+    interval_ms = _number(headers, "X-HubSpot-RateLimit-Interval-Milliseconds")
+    remaining = _number(headers, "X-HubSpot-RateLimit-Remaining")
+    maximum = _number(headers, "X-HubSpot-RateLimit-Max")
+    window = interval_ms / 1000 if interval_ms else None
+    hold = 0.0
+    if status == 429:
+        hold = window or POLICY_WINDOWS.get(_policy(body) or "", POLICY_WINDOWS["SECONDLY"])
+    if not hold and remaining is None:
+        return None
+    return Throttle(
+        hold=hold,
+        remaining=None if remaining is None or status == 429 else int(remaining),
+        maximum=None if maximum is None else int(maximum),
+        window=window,
+    )
+
+
+def snake(name: str) -> str:
+    """Return a camelCase field name in snake_case (`emailCampaignId` -> `email_campaign_id`)."""
+    return re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", name).lower()
+
+
+def email_event_fields(event: dict[str, Any], prefix: str = "") -> dict[str, str | None]:
+    """Every field of an e-mail event as snake_case text, nested objects joined with `_`."""
+    out: dict[str, str | None] = {}
+    for key, value in event.items():
+        name = prefix + snake(key)
+        if isinstance(value, dict):
+            out.update(email_event_fields(value, name + "_"))
+        elif isinstance(value, list):
+            out[name] = json.dumps(value)
+        elif isinstance(value, bool):
+            out[name] = "true" if value else "false"
+        else:
+            out[name] = None if value is None else str(value)
+    return out
 
 
 def parse_time(text: str) -> datetime:

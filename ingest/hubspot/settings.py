@@ -16,12 +16,17 @@ CRM_OBJECTS = {
 ASSOCIATIONS = (("contacts", "companies"), ("deals", "contacts"), ("deals", "companies"))
 """The associations read, from one object type to another."""
 
-PROPERTIES = "/crm/v3/properties/{object_type}"
-OBJECTS = "/crm/v3/objects/{object_type}"
-SEARCH = "/crm/v3/objects/{object_type}/search"
-ASSOCIATIONS_BATCH = "/crm/v4/associations/{from_type}/{to_type}/batch/read"
-OWNERS = "/crm/v3/owners/"
-DEAL_PIPELINES = "/crm/v3/pipelines/deals"
+CRM_API_VERSION = "v3"
+"""The version in the CRM objects, search, properties, owners and pipelines paths."""
+ASSOCIATIONS_API_VERSION = "v4"
+"""The version in the associations path (v4: labelled associations, batch reads of 1,000)."""
+
+PROPERTIES = "/crm/{crm}/properties/{object_type}"
+OBJECTS = "/crm/{crm}/objects/{object_type}"
+SEARCH = "/crm/{crm}/objects/{object_type}/search"
+ASSOCIATIONS_BATCH = "/crm/{associations}/associations/{from_type}/{to_type}/batch/read"
+OWNERS = "/crm/{crm}/owners/"
+DEAL_PIPELINES = "/crm/{crm}/pipelines/deals"
 FORMS = "/marketing/v3/forms/"
 SUBMISSIONS = "/form-integrations/v1/submissions/forms/{guid}"
 EMAIL_EVENTS = "/email/public/v1/events"
@@ -43,6 +48,12 @@ OWNERS_LIMIT = 500
 
 REQUESTS_PER_10S = 190
 """The burst limit of Professional and Enterprise accounts (100 on Free and Starter)."""
+WINDOW_MARGIN = 0.5
+"""Seconds the client's ten-second window is kept wider than HubSpot's: a call reaches HubSpot's
+count a little after the client's, and each 429 costs a whole interval's wait, so the client
+stays this far clear of the boundary (at most 5% of the limit)."""
+POLICY_WINDOWS = {"TEN_SECONDLY_ROLLING": 10.0, "SECONDLY": 1.0}
+"""Seconds each rate-limit policy's window lasts, for a 429 that names no interval header."""
 SEARCHES_PER_SECOND = 4
 """Search's own limit, kept below its documented 5 a second."""
 WORKERS = 4

@@ -193,15 +193,24 @@ def test_customer_access_and_login_customer_id(gads, headers, world_small):
     failure(dashed_login, 400, "authenticationError", "CLIENT_CUSTOMER_ID_INVALID")
 
 
-def test_only_the_configured_api_version_is_served(gads, headers, world_small):
+def test_current_api_versions_are_served_and_sunset_ones_are_not(gads, headers, world_small):
     customer = customer_ids(world_small)[0]
-    response = requests.post(
-        f"{gads.url}/v15/customers/{customer}/googleAds:search",
-        headers=headers,
-        json={"query": "SELECT customer.id FROM customer"},
-    )
-    assert response.status_code == 404
-    assert response.json()["error"]["status"] == "NOT_FOUND"
+
+    def ask(version):
+        return requests.post(
+            f"{gads.url}/{version}/customers/{customer}/googleAds:search",
+            headers=headers,
+            json={"query": "SELECT customer.id FROM customer"},
+        )
+
+    assert API_VERSION == "v26"
+    for version in ("v26", "v25", "v23"):
+        assert ask(version).status_code == 200, version
+    for version in ("v21", "v15"):
+        response = ask(version)
+        assert response.status_code == 404
+        error = response.json()["error"]
+        assert error["status"] == "NOT_FOUND" and version in error["message"]
 
 
 def test_an_access_token_expires_after_its_lifetime(world_small):
@@ -753,6 +762,89 @@ def test_time_moves_and_restated_metrics_replace_the_old_figures(world_small):
         assert figure() == []
     finally:
         handle.stop()
+
+
+def test_keyword_view_and_conversions_by_action_add_up_to_the_ads(gads, headers, world_small):
+    customer = customer_ids(world_small)[0]
+    ads = metrics(world_small, where=f"customer_id = '{customer}'")
+    keyword_rows = rows(
+        gads.url,
+        headers,
+        customer,
+        "SELECT ad_group.id, ad_group_criterion.criterion_id, ad_group_criterion.keyword.text, "
+        "ad_group_criterion.keyword.match_type, ad_group_criterion.status, segments.date, "
+        "metrics.impressions, metrics.clicks, metrics.cost_micros, metrics.conversions "
+        f"FROM keyword_view WHERE {ALL_DATES}",
+    )
+    first = keyword_rows[0]
+    assert first["keywordView"]["resourceName"].startswith(f"customers/{customer}/keywordViews/")
+    assert first["adGroupCriterion"]["keyword"]["matchType"] in {"EXACT", "PHRASE", "BROAD"}
+    assert first["adGroupCriterion"]["status"] == "ENABLED"
+    assert sum(int(r["metrics"]["costMicros"]) for r in keyword_rows) == sum(
+        a["cost_micros"] for a in ads
+    )
+    assert sum(int(r["metrics"].get("clicks", "0")) for r in keyword_rows) == sum(
+        a["clicks"] for a in ads
+    )
+    assert sum(r["metrics"].get("conversions", 0.0) for r in keyword_rows) == sum(
+        a["conversions"] for a in ads
+    )
+    by_action = rows(
+        gads.url,
+        headers,
+        customer,
+        "SELECT ad_group_ad.ad.id, segments.conversion_action, segments.conversion_action_name, "
+        f"segments.date, metrics.conversions, metrics.conversions_value FROM ad_group_ad "
+        f"WHERE {ALL_DATES}",
+    )
+    assert {r["segments"]["conversionActionName"] for r in by_action} == {
+        "Demo request",
+        "Contact sales form",
+        "Free trial signup",
+    }
+    assert all(
+        r["segments"]["conversionAction"].startswith(f"customers/{customer}/conversionActions/")
+        for r in by_action
+    )
+    assert sum(r["metrics"].get("conversions", 0.0) for r in by_action) == sum(
+        a["conversions"] for a in ads
+    )
+    assert round(sum(r["metrics"].get("conversionsValue", 0.0) for r in by_action), 2) == round(
+        sum(a["conversions_value"] for a in ads), 2
+    )
+    actions = rows(
+        gads.url,
+        headers,
+        customer,
+        "SELECT conversion_action.id, conversion_action.name, conversion_action.category "
+        "FROM conversion_action",
+    )
+    assert len(actions) == 3
+    mixed = search(
+        gads.url,
+        headers,
+        customer,
+        f"SELECT segments.conversion_action, metrics.clicks FROM ad_group_ad WHERE {ALL_DATES}",
+    )
+    failure(mixed, 400, "queryError", "PROHIBITED_SEGMENT_WITH_METRIC_IN_SELECT_OR_WHERE_CLAUSE")
+
+
+def test_a_planned_quota_error_carries_its_details(gads, headers, world_small):
+    customer = customer_ids(world_small)[0]
+    path = f"/{API_VERSION}/customers/{customer}/googleAds:search"
+    options = {"code": "RESOURCE_EXHAUSTED", "rate_name": "Requests per account", "retry_delay": 7}
+    gads.plan.add(Fault("quota_error", path=path, options=options))
+    refused = search(gads.url, headers, customer, "SELECT customer.id FROM customer")
+    only = failure(refused, 429, "quotaError", "RESOURCE_EXHAUSTED")
+    assert only["details"]["quotaErrorDetails"] == {
+        "rateScope": "ACCOUNT",
+        "rateName": "Requests per account",
+        "retryDelay": "7s",
+    }
+    assert "Retry-After" not in refused.headers
+    assert (
+        search(gads.url, headers, customer, "SELECT customer.id FROM customer").status_code == 200
+    )
 
 
 # --- limits -------------------------------------------------------------------------------------

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import importlib
 import os
+import time
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -130,3 +132,58 @@ def assert_same_raw(left: dict[str, list[tuple]], right: dict[str, list[tuple]])
     for name in left:
         assert len(left[name]) == len(right[name]), name
         assert left[name] == right[name], name
+
+
+class RecordedServer:
+    """A local vendor server whose every answer is recorded as (arrival, path, status).
+
+    `calls` holds (arrival, path, status, request), where `request` is the path, query string
+    and body: a retried call repeats its `request` exactly.
+
+    `system` names the server package (`hubspot`, `google_ads`...); keyword arguments go to its
+    `create_app`. `url`, `plan` and `state` are those of a started server; `stop()` ends it.
+    """
+
+    def __init__(self, system: str, world: Path, moment: datetime, **kw: Any) -> None:
+        from gtm_demo.serving import FaultPlan, WorldState, serve
+
+        module = importlib.import_module(f"gtm_demo.servers.{system}")
+        self.state = WorldState(world, moment)
+        self.plan = FaultPlan()
+        app = module.create_app(self.state, self.plan, **kw)
+        self.seen: list[tuple[float, str, int]] = []
+        self.calls: list[tuple[float, str, int, bytes]] = []
+
+        async def recorded(scope: dict, receive: Any, send: Any) -> None:
+            arrived = time.monotonic()
+            status = {"code": 0}
+            body, more = bytearray(), scope["type"] == "http"
+            while more:  # read the whole body first, so a refused call records it too
+                message = await receive()
+                body.extend(message.get("body", b""))
+                more = message["type"] == "http.request" and message.get("more_body", False)
+            replayed = {"done": False}
+
+            async def read() -> dict:
+                if not replayed["done"]:
+                    replayed["done"] = True
+                    return {"type": "http.request", "body": bytes(body), "more_body": False}
+                return await receive()
+
+            async def record(message: dict) -> None:
+                if message["type"] == "http.response.start":
+                    status["code"] = message["status"]
+                await send(message)
+
+            await app(scope, read, record)
+            if scope["type"] == "http":
+                self.seen.append((arrived, scope["path"], status["code"]))
+                request = scope["path"].encode() + b"?" + scope["query_string"] + b"\n" + body
+                self.calls.append((arrived, scope["path"], status["code"], bytes(request)))
+
+        self.handle = serve(recorded)
+        self.url = self.handle.url
+
+    def stop(self) -> None:
+        """Stop the server."""
+        self.handle.stop()

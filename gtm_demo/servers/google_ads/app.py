@@ -44,6 +44,7 @@ from gtm_demo.servers.google_ads.settings import (
     _MISSING_CREDENTIAL,
     _PERMISSION_MESSAGE,
     API_VERSION,
+    API_VERSIONS,
     DAILY_OPERATIONS,
     DEFAULT_CLIENT_ID,
     DEFAULT_CLIENT_SECRET,
@@ -281,6 +282,28 @@ _SEARCH_FIELDS = {
 _STREAM_FIELDS = {"query", "summaryRowSetting", "summary_row_setting", "customerId", "customer_id"}
 
 
+def quota_fault(options: dict[str, Any]) -> GoogleAdsError:
+    """Return the 429 a `quota_error` fault plans: a quotaError with its quotaErrorDetails.
+
+    Options: `code` (RESOURCE_TEMPORARILY_EXHAUSTED by default, or RESOURCE_EXHAUSTED),
+    `rate_scope` (ACCOUNT), `rate_name` ("Requests per account"), `retry_delay` (seconds, 30).
+    """
+    delay = float(options.get("retry_delay", 30))
+    return GoogleAdsError(
+        429,
+        "quotaError",
+        options.get("code", "RESOURCE_TEMPORARILY_EXHAUSTED"),
+        f"Too many requests. Retry in {delay:g} seconds.",
+        details={
+            "quotaErrorDetails": {
+                "rateScope": options.get("rate_scope", "ACCOUNT"),
+                "rateName": options.get("rate_name", "Requests per account"),
+                "retryDelay": f"{delay:g}s",
+            }
+        },
+    )
+
+
 def _seconds_to_pacific_midnight() -> int:
     now = datetime.now(ZoneInfo("America/Los_Angeles"))
     tomorrow = (now + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
@@ -295,6 +318,7 @@ def create_app(
     refresh_token: str = DEFAULT_REFRESH_TOKEN,
     developer_token: str = DEFAULT_DEVELOPER_TOKEN,
     api_version: str = API_VERSION,
+    api_versions: tuple[str, ...] = API_VERSIONS,
     rate_limit: tuple[int, float] | None = (100, 1.0),
     daily_limit: int = DAILY_OPERATIONS,
     token_lifetime: float = TOKEN_LIFETIME,
@@ -303,6 +327,7 @@ def create_app(
 ) -> Callable:
     """Return the Google Ads ASGI app over `state`, with `plan`'s faults applied.
 
+    `api_versions` are the versions served (`api_version`, the newest, names the error types);
     `rate_limit` is a rolling (requests, seconds) window over API calls (None turns it off);
     `daily_limit` counts operations (a `:search` page fetched with a page token is free);
     `page_size` and `stream_batch_size` are Google's fixed 10,000 unless a test shrinks them.
@@ -364,8 +389,16 @@ def create_app(
 
     # --- the gate every API call passes ---
     def authenticate(request: Request) -> None:
-        if request.path_params["version"] != api_version:
-            raise GoogleAdsError(404, None, "", "Not found")
+        version = request.path_params["version"]
+        if version != api_version and version not in api_versions:
+            raise GoogleAdsError(
+                404,
+                None,
+                "",
+                "Not found",
+                top_message=f"The requested API version {version} is not found or has been "
+                f"sunset; supported versions: {', '.join(sorted({*api_versions, api_version}))}.",
+            )
         auth = request.headers.get("authorization", "")
         scheme, _, access = auth.partition(" ")
         access = access.strip()
@@ -395,6 +428,9 @@ def create_app(
                 "OAUTH_TOKEN_EXPIRED",
                 "OAuth token in the header has expired.",
             )
+        planned = plan.take(request.url.path, {"quota_error"})
+        if planned is not None:
+            raise quota_fault(planned.options)
         dev = request.headers.get("developer-token")
         if dev is None or not dev.strip():
             raise _request_error(

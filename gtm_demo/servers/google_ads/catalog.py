@@ -36,6 +36,17 @@ _AD_TYPES = _words(
 )
 
 
+_MATCH_TYPES = _words("EXACT PHRASE BROAD UNKNOWN UNSPECIFIED")
+
+
+_CONVERSION_CATEGORIES = _words(
+    "DEFAULT PAGE_VIEW PURCHASE SIGNUP DOWNLOAD ADD_TO_CART BEGIN_CHECKOUT SUBSCRIBE_PAID "
+    "PHONE_CALL_LEAD IMPORTED_LEAD SUBMIT_LEAD_FORM BOOK_APPOINTMENT REQUEST_QUOTE GET_DIRECTIONS "
+    "OUTBOUND_CLICK CONTACT ENGAGEMENT STORE_VISIT STORE_SALE QUALIFIED_LEAD CONVERTED_LEAD "
+    "UNKNOWN UNSPECIFIED"
+)
+
+
 _DAYS = frozenset(
     {"MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUNDAY"}
     | {"UNKNOWN", "UNSPECIFIED"}
@@ -63,10 +74,10 @@ def camel(name: str) -> str:
 class FieldDef:
     """One selectable GAQL field: where its value comes from and how it is rendered.
 
-    `sql` is a DuckDB expression over the aliases of the query (c, cp, ag, ad; `m` for metrics,
-    where `{m}` stands for the metrics relation); for segments it is an expression over the
-    world's metrics rows (column `date`). `kind` is one of int64, int32, double, string, enum,
-    date, bool, resource, strings, params.
+    `sql` is a DuckDB expression over the aliases of the query (c, cp, ag, ad, kw, agc, ca; `m`
+    for metrics, where `{m}` stands for the metrics relation); for segments it is an expression
+    over the world's metrics rows (column `date`). `kind` is one of int64, int32, double, string,
+    enum, date, bool, resource, strings, params.
     """
 
     name: str
@@ -96,6 +107,8 @@ class ResourceDef:
     metrics_key: str  # the column of the world's metrics rows that points at this resource
     joins: tuple[tuple[str, str, str], ...]  # (table, alias, condition) of attributed resources
     resource_name: str  # SQL of the resource name
+    metrics_table: str = "google_ads/ad_metrics"  # the world's daily rows of its metrics
+    key: str = "id"  # the column of `table` that `metrics_key` points at
 
     @property
     def attributed(self) -> tuple[str, ...]:
@@ -176,6 +189,42 @@ def _fields() -> dict[str, FieldDef]:
     add("ad_group_ad.ad.final_url_suffix", "ad.final_url_suffix", "string")
     add("ad_group_ad.ad.url_custom_parameters", "ad.url_custom_parameters", "params")
 
+    add(
+        "keyword_view.resource_name",
+        "'customers/' || kw.customer_id || '/keywordViews/' || kw.ad_group_id || '~' "
+        "|| kw.criterion_id",
+        "resource",
+    )
+    add(
+        "ad_group_criterion.resource_name",
+        "'customers/' || agc.customer_id || '/adGroupCriteria/' || agc.ad_group_id || '~' "
+        "|| agc.criterion_id",
+        "resource",
+    )
+    add("ad_group_criterion.criterion_id", "agc.criterion_id", "int64")
+    add(
+        "ad_group_criterion.ad_group",
+        "'customers/' || agc.customer_id || '/adGroups/' || agc.ad_group_id",
+        "resource",
+    )
+    add("ad_group_criterion.type", "'KEYWORD'", "enum", _words("KEYWORD UNKNOWN UNSPECIFIED"))
+    add("ad_group_criterion.status", "agc.status", "enum", _STATUS)
+    add("ad_group_criterion.keyword.text", "agc.text", "string")
+    add("ad_group_criterion.keyword.match_type", "agc.match_type", "enum", _MATCH_TYPES)
+
+    add(
+        "conversion_action.resource_name",
+        "'customers/' || ca.customer_id || '/conversionActions/' || ca.id",
+        "resource",
+    )
+    add("conversion_action.id", "ca.id", "int64")
+    add("conversion_action.name", "ca.name", "string")
+    add("conversion_action.category", "ca.category", "enum", _CONVERSION_CATEGORIES)
+    add("conversion_action.type", "ca.type", "enum", _words("WEBPAGE UPLOAD_CLICKS UNKNOWN"))
+    add("conversion_action.status", "ca.status", "enum", _STATUS)
+    add("conversion_action.value_settings.default_value", "ca.default_value", "double")
+    add("conversion_action.include_in_conversions_metric", "true", "bool")
+
     add("metrics.impressions", "{m}.impressions", "int64")
     add("metrics.clicks", "{m}.clicks", "int64")
     add("metrics.cost_micros", "{m}.cost_micros", "int64")
@@ -191,10 +240,28 @@ def _fields() -> dict[str, FieldDef]:
     add("segments.quarter", "cast(date_trunc('quarter', date) as date)", "date")
     add("segments.year", "cast(year(date) as integer)", "int32")
     add("segments.day_of_week", "upper(dayname(date))", "enum", _DAYS)
+    add(
+        "segments.conversion_action",
+        "'customers/' || customer_id || '/conversionActions/' || conversion_action_id",
+        "resource",
+    )
+    add("segments.conversion_action_name", "conversion_action_name", "string")
+    add(
+        "segments.conversion_action_category",
+        "conversion_action_category",
+        "enum",
+        _CONVERSION_CATEGORIES,
+    )
     return {spec.name: spec for spec in specs}
 
 
-_ALIAS_RESOURCE = {"c": "customer", "cp": "campaign", "ag": "ad_group", "ad": "ad_group_ad"}
+_ALIAS_RESOURCE = {
+    "c": "customer",
+    "cp": "campaign",
+    "ag": "ad_group",
+    "ad": "ad_group_ad",
+    "agc": "ad_group_criterion",
+}
 
 
 RESOURCES = {
@@ -232,7 +299,45 @@ RESOURCES = {
         ),
         "'customers/' || ad.customer_id || '/adGroupAds/' || ad.ad_group_id || '~' || ad.id",
     ),
+    "keyword_view": ResourceDef(
+        "keyword_view",
+        "google_ads/keywords",
+        "kw",
+        "criterion_id",
+        (
+            (
+                "google_ads/keywords",
+                "agc",
+                "agc.ad_group_id = kw.ad_group_id and agc.criterion_id = kw.criterion_id",
+            ),
+            ("google_ads/ad_groups", "ag", "ag.id = kw.ad_group_id"),
+            ("google_ads/campaigns", "cp", "cp.id = kw.campaign_id"),
+            ("google_ads/customers", "c", "c.id = kw.customer_id"),
+        ),
+        "'customers/' || kw.customer_id || '/keywordViews/' || kw.ad_group_id || '~' "
+        "|| kw.criterion_id",
+        "google_ads/keyword_metrics",
+        "criterion_id",
+    ),
+    "conversion_action": ResourceDef(
+        "conversion_action",
+        "google_ads/conversion_actions",
+        "ca",
+        "",
+        (("google_ads/customers", "c", "c.id = ca.customer_id"),),
+        "'customers/' || ca.customer_id || '/conversionActions/' || ca.id",
+    ),
 }
+
+CONVERSION_SEGMENTS = frozenset(
+    {
+        "segments.conversion_action",
+        "segments.conversion_action_name",
+        "segments.conversion_action_category",
+    }
+)
+"""Segments that split conversions by action: only conversion metrics go with them."""
+CONVERSION_METRICS = frozenset({"metrics.conversions", "metrics.conversions_value"})
 
 
 FIELDS = _fields()
@@ -241,5 +346,5 @@ FIELDS = _fields()
 # Resource names Google knows but this server does not serve (FROM them is prohibited here).
 _OTHER_RESOURCES = _words(
     "ad_group_criterion asset bidding_strategy campaign_budget campaign_criterion click_view "
-    "conversion_action customer_client keyword_view search_term_view user_list"
+    "customer_client search_term_view user_list"
 )

@@ -11,6 +11,8 @@ from typing import Any
 from gtm_demo.servers.google_ads.catalog import (
     _DATE_SEGMENTS,
     _OTHER_RESOURCES,
+    CONVERSION_METRICS,
+    CONVERSION_SEGMENTS,
     FIELDS,
     RESOURCES,
     FieldDef,
@@ -301,6 +303,36 @@ def compile_query(
             segments[0].name,
         )
 
+    by_action = [spec for spec in referenced if spec.name in CONVERSION_SEGMENTS]
+    if uses_metrics and not resource.metrics_key:
+        raise _query_error(
+            "PROHIBITED_METRIC_IN_SELECT_OR_WHERE_CLAUSE",
+            f"Error in query: metrics cannot be requested for the resource '{resource.name}'.",
+            resource.name,
+        )
+    if by_action:
+        other = [
+            spec.name
+            for spec in referenced
+            if spec.resource == "metrics" and spec.name not in CONVERSION_METRICS
+        ]
+        if other or resource.metrics_table != "google_ads/ad_metrics":
+            raise _query_error(
+                "PROHIBITED_SEGMENT_WITH_METRIC_IN_SELECT_OR_WHERE_CLAUSE",
+                f"Error in query: '{by_action[0].name}' cannot be used with "
+                f"'{other[0] if other else resource.name}'.",
+                by_action[0].name,
+            )
+        metric_rows = (
+            "(select cm.*, ca.name as conversion_action_name, ca.category as "
+            "conversion_action_category, 0 as impressions, 0 as clicks, 0 as cost_micros "
+            f"from {tables('google_ads/conversion_metrics')} cm "
+            f"join {tables('google_ads/conversion_actions')} ca "
+            "on ca.id = cm.conversion_action_id)"
+        )
+    else:
+        metric_rows = tables(resource.metrics_table) if resource.metrics_key else ""
+
     sql = _Sql()
     alias = resource.alias
     joins = [f"{tables(resource.table)} {alias}"]
@@ -316,8 +348,8 @@ def compile_query(
         sums = ", ".join(f"sum({name}) as {name}" for name in _ADDITIVE)
         joins.append(
             f"join (select {resource.metrics_key} as _mk{seg_columns}, {sums} "
-            f"from {tables('google_ads/ad_metrics')} where {' and '.join(inner)} "
-            f"group by all) m on m._mk = {alias}.id"
+            f"from {metric_rows} where {' and '.join(inner)} "
+            f"group by all) m on m._mk = {alias}.{resource.key}"
         )
     for cond, spec in where:
         if spec.resource != "segments":
@@ -330,7 +362,7 @@ def compile_query(
     if query.parameters.get("omit_unselected_resource_names"):
         named = [name for name in named if any(f.name == f"{name}.resource_name" for f in selected)]
     ordering = [f"{_expr(spec)} {'desc' if desc else 'asc'}" for spec, desc in order]
-    ordering += [f"{alias}.id asc"] + [f"m.{spec.column} asc" for spec in segments]
+    ordering += [f"{alias}.{resource.key} asc"] + [f"m.{spec.column} asc" for spec in segments]
     columns = [f"row_number() over (order by {', '.join(ordering)}) as __rn"]
     columns += [f"{RESOURCES[name].resource_name} as _rn_{name}" for name in named]
     columns += [f"{_expr(spec)} as c{i}" for i, spec in enumerate(selected)]

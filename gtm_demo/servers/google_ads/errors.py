@@ -91,7 +91,7 @@ def error_body(status: int, message: str, version: str = API_VERSION) -> Respons
             "quotaErrorDetails": {
                 "rateScope": "ACCOUNT",
                 "rateName": "Request rate per account",
-                "retryDelay": "30s",
+                "retryDelay": "1s",
             }
         }
     return error_response(GoogleAdsError(status, group, code, text, details=details), version)

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-API_VERSION = "v21"
+API_VERSION = "v26"
+"""The latest version (released October 2026); the server answers the versions below too."""
+
+API_VERSIONS = ("v23", "v24", "v25", "v26")
+"""The versions Google serves as of the demo's year (each sunsets about a year after release:
+v21 on 5 August 2026, v22 on 7 October 2026); any other is a 404."""
 
 
 PAGE_SIZE = 10_000
@@ -77,7 +82,7 @@ _FAULT_ERRORS: dict[int, tuple[str, str, str] | None] = {
     429: (
         "quotaError",
         "RESOURCE_TEMPORARILY_EXHAUSTED",
-        "Too many requests. Retry in 30 seconds.",
+        "Too many requests. Retry in 1 seconds.",
     ),
     500: ("internalError", "INTERNAL_ERROR", "An internal error has occurred."),
 }

@@ -24,6 +24,7 @@ from gtm_demo.servers.hubspot.errors import (
     rate_limit_body,
 )
 from gtm_demo.servers.hubspot.settings import (
+    API_VERSIONS,
     AUTH_MESSAGE,
     DAILY_LIMIT,
     DEFAULT_OAUTH_CLIENT,
@@ -110,6 +111,16 @@ def create_app(
 
     def endpoint(handler: Callable[[Request, bytes], Response], search: bool = False) -> Callable:
         async def route(request: Request) -> Response:
+            version = request.path_params.get("version")
+            if version is not None:
+                family = "associations" if "/associations/" in request.url.path else "crm"
+                if version not in API_VERSIONS[family]:
+                    return error_response(
+                        404,
+                        f"Unknown API version '{version}' for {request.url.path}; this API "
+                        f"serves {', '.join(API_VERSIONS[family])}",
+                        "OBJECT_NOT_FOUND",
+                    )
             presented = request.headers.get("authorization", "").removeprefix("Bearer ")
             if presented != token and presented not in issued:
                 return error_body(401, AUTH_MESSAGE)
@@ -127,7 +138,10 @@ def create_app(
                     daily["used"] += 1
                     used = daily["used"]
                 if used > daily_limit:
-                    return JSONResponse(rate_limit_body("DAILY"), status_code=429)
+                    response = JSONResponse(rate_limit_body("DAILY"), status_code=429)
+                    response.headers["X-HubSpot-RateLimit-Daily"] = str(daily_limit)
+                    response.headers["X-HubSpot-RateLimit-Daily-Remaining"] = "0"
+                    return response
                 headers = {
                     "X-HubSpot-RateLimit-Daily": str(daily_limit),
                     "X-HubSpot-RateLimit-Daily-Remaining": str(max(0, daily_limit - used)),
@@ -147,21 +161,23 @@ def create_app(
 
     routes = [
         Route("/oauth/v1/token", oauth_token, methods=["POST"]),
-        Route("/crm/v3/objects/{object_type}", endpoint(api.list_objects), methods=["GET"]),
+        Route("/crm/{version}/objects/{object_type}", endpoint(api.list_objects), methods=["GET"]),
         Route(
-            "/crm/v3/objects/{object_type}/search",
+            "/crm/{version}/objects/{object_type}/search",
             endpoint(api.search, search=True),
             methods=["POST"],
         ),
-        Route("/crm/v3/properties/{object_type}", endpoint(api.properties), methods=["GET"]),
+        Route("/crm/{version}/properties/{object_type}", endpoint(api.properties), methods=["GET"]),
         Route(
-            "/crm/v4/associations/{from_type}/{to_type}/batch/read",
+            "/crm/{version}/associations/{from_type}/{to_type}/batch/read",
             endpoint(api.batch_read_associations),
             methods=["POST"],
         ),
-        Route("/crm/v3/pipelines/{object_type}", endpoint(api.pipelines_route), methods=["GET"]),
-        Route("/crm/v3/owners/", endpoint(api.owners), methods=["GET"]),
-        Route("/crm/v3/owners", endpoint(api.owners), methods=["GET"]),
+        Route(
+            "/crm/{version}/pipelines/{object_type}", endpoint(api.pipelines_route), methods=["GET"]
+        ),
+        Route("/crm/{version}/owners/", endpoint(api.owners), methods=["GET"]),
+        Route("/crm/{version}/owners", endpoint(api.owners), methods=["GET"]),
         Route("/email/public/v1/events", endpoint(api.email_events), methods=["GET"]),
         Route("/marketing/v3/forms/", endpoint(api.forms), methods=["GET"]),
         Route("/marketing/v3/forms", endpoint(api.forms), methods=["GET"]),

@@ -68,8 +68,7 @@ class MarketingEvents:
                 "emailCampaignId": row["email_campaign_id"],
                 "sentBy": {"id": row["sent_by_id"], "created": epoch_ms(row["sent_by_created"])},
             }
-            if row["url"] is not None:
-                event["url"] = row["url"]
+            event.update(_type_fields(row))
             events.append(event)
         token = _encode_cursor([rows[-1]["_k0"], rows[-1]["_k1"]]) if rows else offset or ""
         return JSONResponse({"hasMore": next_cursor is not None, "offset": token, "events": events})
@@ -191,3 +190,44 @@ class MarketingEvents:
             for row in rows
         ]
         return JSONResponse(self._paged(request, results, next_cursor))
+
+
+def _type_fields(row: dict[str, Any]) -> dict[str, Any]:
+    """Return the fields of an e-mail event that depend on its type, nested as HubSpot does."""
+    kind = row["type"]
+    out: dict[str, Any] = {}
+    if kind == "SENT":
+        out["subject"] = row.get("subject")
+        out["from"] = row.get("from_address")
+    elif kind == "DELIVERED":
+        out["response"] = row.get("response")
+        out["smtpId"] = row.get("smtp_id")
+    elif kind == "BOUNCE":
+        out["category"] = row.get("bounce_category")
+        out["response"] = row.get("response")
+        out["status"] = row.get("bounce_status")
+    elif kind in ("OPEN", "CLICK"):
+        if kind == "CLICK":
+            out["url"] = row.get("url")
+            out["referer"] = row.get("referer")
+        else:
+            out["duration"] = row.get("duration")
+        version = row.get("browser_version")
+        out["browser"] = {
+            "name": row.get("browser_name"),
+            "family": row.get("browser_family"),
+            "producer": row.get("browser_producer"),
+            "type": row.get("browser_type"),
+            "version": [version] if version else [],
+        }
+        out["location"] = {
+            "country": row.get("location_country"),
+            "state": row.get("location_state"),
+            "city": row.get("location_city"),
+        }
+        out["userAgent"] = row.get("user_agent")
+        out["deviceType"] = row.get("device_type")
+        out["filteredEvent"] = bool(row.get("filtered_event"))
+    elif row.get("url") is not None:
+        out["url"] = row["url"]
+    return {key: value for key, value in out.items() if value is not None}

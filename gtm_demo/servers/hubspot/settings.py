@@ -11,6 +11,10 @@ DEFAULT_OAUTH_CLIENT = ("demo-hubspot-client", "demo-hubspot-secret", "demo-hubs
 
 
 DAILY_LIMIT = 625_000
+"""Calls a day of a Professional account."""
+
+API_VERSIONS = {"crm": ("v3",), "associations": ("v4",)}
+"""The versions served in the CRM paths (`/crm/v3/objects/...`) and the associations paths."""
 
 
 AUTH_MESSAGE = (

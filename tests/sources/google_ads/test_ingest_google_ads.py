@@ -1,5 +1,6 @@
 """The Google Ads dlt source against the local API: counts, money, restatements, faults."""
 
+import json
 import shutil
 from collections import Counter
 from dataclasses import replace
@@ -8,7 +9,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from ingest_support import make_source
+from ingest_support import RecordedServer, make_source
 
 from gtm_demo.servers.google_ads import (
     API_VERSION,
@@ -22,7 +23,7 @@ from gtm_demo.serving import Fault
 from ingest import AuthenticationError, QuotaExceededError, SourceError
 from ingest.extract import date_windows as windows
 from ingest.google_ads import google_ads_source
-from ingest.google_ads.helpers import CustomerNotEnabledError, classify
+from ingest.google_ads.helpers import CustomerNotEnabledError, classify, make_classify
 from ingest.pipelines import IngestContext, LoadResult, run_source
 
 NAME = "google_ads"
@@ -32,8 +33,11 @@ TABLES = (
     "campaigns",
     "ad_groups",
     "ads",
+    "conversion_actions",
     "ad_metrics_daily",
     "campaign_metrics_daily",
+    "keyword_metrics_daily",
+    "conversion_action_metrics_daily",
 )
 PAGE = 3  # :search pages of three rows, so six ads per account take two pages
 BATCH = 250  # searchStream batches
@@ -186,9 +190,20 @@ def test_full_load_matches_the_world_exactly(gads, baseline, world_small):
             ("campaigns", "campaigns"),
             ("ad_groups", "ad_groups"),
             ("ads", "ads"),
+            ("conversion_actions", "conversion_actions"),
         )
     }
     metrics = world_metrics(world_small, moment)
+    keywords = world_sql(world_small, "keyword_metrics", "criterion_id, ad_id, date", moment)
+    expected["keyword_metrics_daily"] = con.execute(
+        f"select count(*) from (select distinct criterion_id, date from ({keywords}))"
+    ).fetchone()[0]
+    by_action = world_sql(
+        world_small, "conversion_metrics", "ad_id, conversion_action_id, date", moment
+    )
+    expected["conversion_action_metrics_daily"] = con.execute(
+        f"select count(*) from ({by_action})"
+    ).fetchone()[0]
     expected["ad_metrics_daily"] = con.execute(f"select count(*) from ({metrics})").fetchone()[0]
     expected["campaign_metrics_daily"] = con.execute(
         f"select count(*) from (select distinct campaign_id, date from ({metrics}))"
@@ -238,6 +253,65 @@ def test_full_load_matches_the_world_exactly(gads, baseline, world_small):
         assert con.execute(f"select count(*) from ({left} except all {right})").fetchone()[0] == 0
         assert con.execute(f"select count(*) from ({right} except all {left})").fetchone()[0] == 0
     con.close()
+
+
+def test_keywords_and_conversion_actions_add_up_to_the_ads_exactly(baseline, world_small):
+    db, _ = baseline
+    # Per ad group and day, keyword_view's figures are the ads' figures split by keyword.
+    differing = query(
+        db,
+        f"""
+        with keywords as (
+            select ad_group_id, date, sum(impressions) i, sum(clicks) c, sum(cost_micros) m,
+                sum(conversions) v
+            from {RAW}.keyword_metrics_daily group by all
+        ), ads as (
+            select ad_group_id, date, sum(impressions) i, sum(clicks) c, sum(cost_micros) m,
+                sum(conversions) v
+            from {RAW}.ad_metrics_daily group by all
+        )
+        select count(*) from keywords full join ads using (ad_group_id, date)
+        where keywords.m is distinct from ads.m or keywords.c is distinct from ads.c
+            or keywords.i is distinct from ads.i or keywords.v is distinct from ads.v
+        """,
+    )
+    assert differing == [(0,)]
+    # Per ad and day, conversions by action add up to the ad's conversions and value.
+    differing = query(
+        db,
+        f"""
+        with actions as (
+            select ad_id, date, sum(conversions) v, round(sum(conversions_value), 2) cv
+            from {RAW}.conversion_action_metrics_daily group by all
+        )
+        select count(*) from {RAW}.ad_metrics_daily ads left join actions using (ad_id, date)
+        where coalesce(actions.v, 0) <> ads.conversions
+            or coalesce(actions.cv, 0) <> round(ads.conversions_value, 2)
+        """,
+    )
+    assert differing == [(0,)]
+    totals = query(
+        db,
+        f"select (select sum(cost_micros) from {RAW}.keyword_metrics_daily), "
+        f"(select sum(cost_micros) from {RAW}.ad_metrics_daily), "
+        f"(select sum(conversions) from {RAW}.conversion_action_metrics_daily), "
+        f"(select sum(conversions) from {RAW}.ad_metrics_daily)",
+    )[0]
+    assert totals[0] == totals[1] > 0 and totals[2] == totals[3] > 0
+    names = query(
+        db,
+        f"select distinct conversion_action_name, conversion_action_category from "
+        f"{RAW}.conversion_action_metrics_daily order by 1",
+    )
+    assert names == [
+        ("Contact sales form", "CONTACT"),
+        ("Demo request", "BOOK_APPOINTMENT"),
+        ("Free trial signup", "SIGNUP"),
+    ]
+    match_types = query(
+        db, f"select distinct match_type from {RAW}.keyword_metrics_daily order by 1"
+    )
+    assert match_types == [("BROAD",), ("EXACT",), ("PHRASE",)]
 
 
 def test_raw_types_keep_money_exact_and_entities_carry_their_urls(baseline, world_small):
@@ -395,7 +469,7 @@ FAULTS = {
     ],
     # The first stream answers after the client's timeout; three bodies are cut in half.
     "slow_and_truncated": [
-        Fault("slow", count=1, path=STREAM, seconds=2.5),
+        Fault("slow", count=1, path=STREAM, seconds=4.0),
         Fault("truncate", count=3, path=PREFIX),
     ],
     # Ads take two pages per account: each second page repeats the first page's last row.
@@ -414,7 +488,7 @@ def test_faults_are_survived_and_raw_equals_a_clean_run(case, gads, baseline, tm
     for fault in faults:
         gads.plan.add(replace(fault))
     db = tmp_path / "faulty.duckdb"
-    result = load(gads, db, timeout=1.2)
+    result = load(gads, db, timeout=3.0)
     injected = Counter(kind for kind, _ in gads.plan.injected[injected_before:])
     planned = Counter()
     for fault in faults:
@@ -460,6 +534,48 @@ def test_exhausted_quota_ends_the_run_and_leaves_raw_unchanged(world_small, base
     assert query(db, f"select count(*) from {RAW}._dlt_loads") == loads
 
 
+@pytest.mark.parametrize("code", ["RESOURCE_EXHAUSTED", "RESOURCE_TEMPORARILY_EXHAUSTED"])
+def test_a_quota_errors_retry_delay_is_waited_out(world_small, gads, baseline, tmp_path, code):
+    server = RecordedServer(
+        "google_ads", world_small, gads.state.moment, page_size=PAGE, stream_batch_size=BATCH
+    )
+    options = {"code": code, "rate_name": "Requests per account", "retry_delay": 1.5}
+    server.plan.add(Fault("quota_error", count=1, path=STREAM, options=options))
+    try:
+        db = tmp_path / "quota_wait.duckdb"
+        result = load(server, db)
+    finally:
+        server.stop()
+    [at_429] = [t for t, _, status in server.seen if status == 429]
+    # Every caller is held: no API call lands between the 429 and its retryDelay's end
+    # (calls already on the wire may land just after the 429).
+    later = [t - at_429 for t, p, _ in server.seen if t > at_429 and p.startswith("/v")]
+    assert later and all(d < 0.25 or d >= 1.5 for d in later)
+    # The refused call itself (same path, query and body) is sent again once the wait is over.
+    [request] = [r for _, _, code, r in server.calls if code == 429]
+    again = [t - at_429 for t, _, code, r in server.calls if r == request and code != 429]
+    assert again and min(again) >= 1.5  # (a retry after a timeout may follow)
+    assert result.rows == baseline[1].rows
+    assert_same_raw(db, baseline[0])
+
+
+def test_a_retry_delay_over_the_budget_ends_the_run(gads, tmp_path):
+    options = {"code": "RESOURCE_EXHAUSTED", "retry_delay": 600}
+    gads.plan.add(Fault("quota_error", count=1, path=STREAM, options=options))
+    db = tmp_path / "over_budget.duckdb"
+    with pytest.raises(QuotaExceededError, match=r"^google_ads: .*600 s, more than max_quota_wait"):
+        load(gads, db, max_quota_wait=60)
+    assert not {"ad_metrics_daily", "campaign_metrics_daily"} & raw_tables(db)
+
+
+def test_a_sunset_api_version_fails_with_one_clear_line(gads, tmp_path):
+    with pytest.raises(SourceError) as caught:
+        load(gads, tmp_path / "v21.duckdb", api_version="v21")
+    message = str(caught.value)
+    assert message.startswith("google_ads: HTTP 404") and "v21" in message
+    assert "api_version" in message and "\n" not in message
+
+
 # --- helpers ------------------------------------------------------------------------------------
 
 
@@ -470,6 +586,14 @@ def _failure(status: int, group: str, code: str) -> bytes:
     ).encode()
 
 
+def _quota(code: str, rate_name: str, delay: str) -> bytes:
+    details = {
+        "quotaErrorDetails": {"rateScope": "ACCOUNT", "rateName": rate_name, "retryDelay": delay}
+    }
+    error = {"errorCode": {"quotaError": code}, "message": "m", "details": details}
+    return json.dumps({"error": {"code": 429, "details": [{"errors": [error]}]}}).encode()
+
+
 def test_classify_reads_google_error_codes():
     assert classify(429, {}, _failure(429, "quotaError", "RESOURCE_TEMPORARILY_EXHAUSTED")) == (
         "retry"
@@ -478,8 +602,16 @@ def test_classify_reads_google_error_codes():
         "refresh"
     )
     assert classify(503, {}, b"") is None
-    with pytest.raises(QuotaExceededError):
-        classify(429, {}, _failure(429, "quotaError", "RESOURCE_EXHAUSTED"))
+    # A request-rate RESOURCE_EXHAUSTED waits; the daily operations quota ends the run.
+    assert classify(429, {}, _quota("RESOURCE_EXHAUSTED", "Requests per account", "30s")) == (
+        "retry"
+    )
+    with pytest.raises(QuotaExceededError, match="daily operations quota"):
+        classify(
+            429, {}, _quota("RESOURCE_EXHAUSTED", "Number of operations for basic access", "9s")
+        )
+    with pytest.raises(QuotaExceededError, match="max_quota_wait"):
+        make_classify("v26", 10)(429, {}, _quota("RESOURCE_TEMPORARILY_EXHAUSTED", "x", "11s"))
     with pytest.raises(CustomerNotEnabledError):
         classify(403, {}, _failure(403, "authorizationError", "CUSTOMER_NOT_ENABLED"))
     with pytest.raises(SourceError, match="UNRECOGNIZED_FIELD"):

@@ -5,8 +5,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
+import duckdb
 import pytest
+import requests
 from ingest_support import (
+    RecordedServer,
     assert_same_raw,
     load,
     make_source,
@@ -19,13 +22,14 @@ from ingest_support import (
 
 from gtm_demo.servers import hubspot
 from gtm_demo.serving import Fault
-from ingest import AuthenticationError, QuotaExceededError
+from ingest import AuthenticationError, QuotaExceededError, SourceError
 from ingest.hubspot import hubspot_source
 
 END = datetime(2026, 6, 30, tzinfo=UTC)
 EARLIER = datetime(2025, 11, 1, tzinfo=UTC)  # before the custom property product_interest
 DATASET = "raw_hubspot"
-FAST = {"rate_limit": (100_000, 10.0), "search_rate_limit": None}
+# A one-second window: an injected 429 names 1000 ms, so waiting it out costs a second.
+FAST = {"rate_limit": (100_000, 1.0), "search_rate_limit": None}
 
 
 @pytest.fixture(scope="module")
@@ -215,8 +219,104 @@ def test_an_exhausted_daily_quota_fails_clearly_and_keeps_raw_as_it_was(world_sm
         before = raw_tables(db, DATASET)
         assert before
         handle.state.advance(END)
-        with pytest.raises(QuotaExceededError, match=r"^hubspot: the API quota is exhausted"):
+        with pytest.raises(QuotaExceededError) as raised:
             load("hubspot", source(handle), db)
+        message = str(raised.value)
+        assert message.startswith("hubspot: the API quota is exhausted: the account's DAILY limit")
+        assert "\n" not in message
         assert raw_tables(db, DATASET) == before
     finally:
         handle.stop()
+
+
+def test_a_429_without_retry_after_waits_out_the_named_interval(world_small, subset_load, tmp_path):
+    # The window is 2 s here, so the headers name 2000 ms; HubSpot sends no Retry-After.
+    server = RecordedServer(
+        "hubspot", world_small, END, rate_limit=(100_000, 2.0), search_rate_limit=None
+    )
+    try:
+        server.plan.add(Fault("status", 1, "/crm/v3/objects/contacts", 429))
+        db = tmp_path / "throttled.duckdb"
+        load("hubspot", source(server).with_resources(*SUBSET), db)
+    finally:
+        server.stop()
+    [at_429] = [t for t, _, code in server.seen if code == 429]
+    later = [t - at_429 for t, p, code in server.seen if t > at_429 and "/search" not in p]
+    # Calls already on the wire when the 429 came back may land just after it; none later
+    # than that comes before the interval is over, and the refused call is retried.
+    assert later and all(d < 0.25 or d >= 2.0 for d in later)
+    # The refused call itself (same path, query and body) is sent again once the wait is over.
+    [request] = [r for _, _, code, r in server.calls if code == 429]
+    again = [t - at_429 for t, _, code, r in server.calls if r == request and code != 429]
+    assert again and min(again) >= 2.0  # (a retry after a timeout may follow)
+    assert_same_raw(raw_tables(db, DATASET), raw_tables(subset_load, DATASET))
+
+
+def test_the_remaining_header_paces_the_client_before_any_429(world_small, tmp_path):
+    # The account allows 5 calls a second; the client was set to far more. Reading
+    # X-HubSpot-RateLimit-Max/-Remaining/-Interval-Milliseconds, it never draws a 429.
+    server = RecordedServer(
+        "hubspot", world_small, END, rate_limit=(5, 1.0), search_rate_limit=None
+    )
+    try:
+        db = tmp_path / "paced.duckdb"
+        load("hubspot", source(server).with_resources("contacts", "owners"), db)
+    finally:
+        server.stop()
+    assert len(server.seen) > 3 * 5
+    assert [code for _, _, code in server.seen if code != 200] == []
+    assert raw_count(db, DATASET, "contacts") == _world_count(
+        world_small, "hubspot/contacts", "_merged_into is null"
+    )
+
+
+def test_email_events_keep_every_field_hubspot_sends(full_load, world_small):
+    events = world_state(world_small, "hubspot/email_events", END)
+    expected = {
+        row[0]: row[1:]
+        for row in world_query(
+            f"select id, type, bounce_category, bounce_status, response, browser_name, "
+            f"location_city, user_agent, device_type, cast(duration as varchar), subject "
+            f"from {events} where type in ('BOUNCE', 'OPEN', 'SENT')"
+        )
+    }
+    con = duckdb.connect(str(full_load), read_only=True)
+    try:
+        landed = {
+            row[0]: row[1:]
+            for row in con.execute(
+                "select id, type, category, status, response, browser_name, location_city, "
+                "user_agent, device_type, duration, subject from raw_hubspot.email_events "
+                "where type in ('BOUNCE', 'OPEN', 'SENT')"
+            ).fetchall()
+        }
+    finally:
+        con.close()
+    kinds = {row[0] for row in expected.values()}
+    assert kinds == {"BOUNCE", "OPEN", "SENT"}
+    assert landed == expected
+    assert {
+        "browser_family",
+        "browser_version",
+        "location_country",
+        "filtered_event",
+        "smtp_id",
+    } <= (raw_columns(full_load, DATASET, "email_events"))
+    bounced = [row for row in landed.values() if row[0] == "BOUNCE"]
+    assert bounced and all(row[1] and row[2] and row[3] for row in bounced)
+
+
+def test_an_unknown_crm_version_is_refused_with_hubspots_404(server, tmp_path):
+    at(server, END)
+    answer = requests.get(
+        f"{server.url}/crm/v9/objects/contacts",
+        headers={"Authorization": "Bearer demo-hubspot-token"},
+    )
+    assert answer.status_code == 404
+    assert answer.json()["category"] == "OBJECT_NOT_FOUND" and "v9" in answer.json()["message"]
+    with pytest.raises(SourceError, match=r"^hubspot: HTTP 404 on GET .*/crm/v9/properties/"):
+        load(
+            "hubspot",
+            source(server, crm_api_version="v9").with_resources("contacts"),
+            tmp_path / "v9.db",
+        )
