@@ -216,6 +216,15 @@ def _selects(
     return selects
 
 
+def _marts_models(manifest: Mapping[str, Any]) -> set[str]:
+    """Return the relation names of the manifest's models in schema `marts`."""
+    return {
+        str(node.get("alias") or node["name"])
+        for node in manifest.get("nodes", {}).values()
+        if node.get("resource_type") == "model" and node.get("schema") == MARTS_SCHEMA
+    }
+
+
 def _register_pseudonymise(con: duckdb.DuckDBPyConnection, key: KeyProvider | None) -> None:
     if key is None:
         raise policy.PolicyError("a published column is pseudonymised but no HMAC key was given")
@@ -260,6 +269,11 @@ def _publish(
                 [MARTS_SCHEMA],
             ).fetchall()
         ]
+        if manifest:
+            # Only what the project models now: a table left by a model since removed or moved
+            # out of the schema is not published (it would carry columns no policy covers).
+            modelled = _marts_models(manifest)
+            names = [name for name in names if name in modelled]
         if not names:
             raise ValueError(f"the warehouse has no tables in schema {MARTS_SCHEMA!r} to publish")
         selects = _selects(con, names, manifest)

@@ -140,3 +140,17 @@ def test_publish_refuses_to_pseudonymise_without_a_key(tmp_path):
     )
     with pytest.raises(policy.PolicyError, match="no HMAC key"):
         publish.publish_marts(warehouse, tmp_path / "m.duckdb", "r1", manifest)
+
+
+def test_publish_leaves_out_a_table_no_model_builds_any_more(tmp_path):
+    """A table a removed (or moved) model left in `marts` is not published, whatever it holds."""
+    warehouse = make_marts(tmp_path / "w.duckdb")
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("create table marts.sync_old as select 'c1' as hubspot_contact_id")
+    manifest = fake_manifest(
+        {c: {"config": {"meta": {"pii": "drop"}}} for c in ("email", "first_name", "phone")}
+        | {"person_id": {"config": {"meta": {"pii": "pseudonymise"}}}}
+    )
+    target = tmp_path / "m.duckdb"
+    done = publish.publish_marts(warehouse, target, "r1", manifest, key=lambda: KEY)
+    assert set(done.tables) == {"dim_x"}
