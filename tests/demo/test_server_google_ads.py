@@ -516,8 +516,8 @@ def test_summary_row_sums_the_metrics(gads, headers, world_small):
         ("segments.date = '2025-05-05'", "date = '2025-05-05'"),
         ("segments.date IN ('2025-05-05', '2025-10-01')", "date in ('2025-05-05', '2025-10-01')"),
         (
-            f"{ALL_DATES} AND metrics.clicks > 15 AND ad_group_ad.status = 'ENABLED'",
-            "clicks > 15",
+            f"{ALL_DATES} AND metrics.clicks > 8 AND ad_group_ad.status = 'ENABLED'",
+            "clicks > 8",
         ),
     ],
 )
