@@ -120,7 +120,7 @@ def test_ingest_without_credentials_is_one_line_naming_the_source(
     assert exit_info.value.code == 1
     err_lines = capsys.readouterr().err.strip().splitlines()
     assert len(err_lines) == 1
-    assert err_lines[0].startswith("error: salesforce: missing configuration: ")
+    assert err_lines[0].startswith("error: salesforce: no credentials: ")
     assert "client_id" in err_lines[0]
 
 
