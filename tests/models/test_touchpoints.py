@@ -185,7 +185,7 @@ def test_web_sessions_are_the_true_visits(con: duckdb.DuckDBPyConnection) -> Non
         group by all order by all
         """,
     )
-    assert len(expected) > 10_000
+    assert len(expected) > 5_000
     assert actual == expected
 
 

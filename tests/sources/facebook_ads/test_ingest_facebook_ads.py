@@ -313,7 +313,22 @@ def test_full_load_equals_the_world(baseline, server, world_small, history_start
             stamps = dict(con.execute(f"select id, updated_time from w.{RAW}.{table}").fetchall())
             assert stamps == {k: v["updated_time"] for k, v in world_rows.items()}
     statuses = dict(con.execute(f"select id, effective_status from w.{RAW}.ads").fetchall())
-    assert set(statuses.values()) == {"CAMPAIGN_PAUSED"}  # both campaigns are paused
+    # Meta's effective status: the ad's own unless it is active, then its campaign's, its set's.
+    campaigns = {r["id"]: r["status"] for r in world_state(world_small, "campaigns", moment)}
+    sets = {r["id"]: r["status"] for r in world_state(world_small, "ad_sets", moment)}
+    expected_statuses = {
+        ad["id"]: ad["status"]
+        if ad["status"] != "ACTIVE"
+        else "CAMPAIGN_PAUSED"
+        if campaigns[ad["campaign_id"]] != "ACTIVE"
+        else "ADSET_PAUSED"
+        if sets[ad["adset_id"]] != "ACTIVE"
+        else "ACTIVE"
+        for ad in world_state(world_small, "ads", moment)
+    }
+    assert statuses == expected_statuses
+    # The always-on brand campaign runs at the as-of date; the other has ended.
+    assert set(statuses.values()) == {"ACTIVE", "CAMPAIGN_PAUSED"}
     accounts_raw = con.execute(
         f"select account_id, id, currency, timezone_name from w.{RAW}.ad_accounts order by 1"
     ).fetchall()
