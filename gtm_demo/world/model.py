@@ -13,7 +13,7 @@ DEFAULT_SCALE = 0.1
 
 HISTORY_MONTHS = 24
 
-GENERATOR_VERSION = "5"
+GENERATOR_VERSION = "6"
 
 COMPANIES_PER_CHUNK = 200
 
@@ -159,6 +159,9 @@ ACTIVE_SIGMA = 0.6
 ACTIVE_MIN_DAYS = 7
 
 ACTIVE_RATE_BOOST = 2.0
+
+# A person's visits start at least this many seconds apart (closer ones are one web session).
+VISIT_GAP = 2 * 3_600
 
 # Propensity model: log-odds of becoming an opportunity.
 INTERCEPT = -5.5

@@ -16,6 +16,7 @@ from gtm_demo.world.model import (
     KNOWN_VIA,
     KNOWN_VIA_P,
     PRODUCT_INTEREST,
+    VISIT_GAP,
 )
 from gtm_demo.world.sampling import sigmoid
 
@@ -182,7 +183,32 @@ class Journeys:
         order = np.lexsort((self.s_time, self.s_person))
         for name in ("s_person", "s_time", "s_channel", "s_form", "s_ad", "s_email"):
             setattr(self, name, getattr(self, name)[order])
+        self._keep_visits_apart()
         self._count_ad_clicks()
+
+    def _keep_visits_apart(self) -> None:
+        """Drop a plain visit that starts within VISIT_GAP of the same person's previous visit.
+
+        A web-analytics session ends after 30 minutes without a page view and a visit here lasts
+        up to about half an hour, so two visits closer than that are one session in any warehouse:
+        the truth keeps one. Form and e-mail-click visits stay (their events are tied to them).
+        """
+        time, person = self.s_time, self.s_person
+        plain = (self.s_form < 0) & (self.s_email < 0)
+        keep = np.ones(len(time), bool)
+        close = np.nonzero((np.diff(time) < VISIT_GAP) & (person[1:] == person[:-1]))[0] + 1
+        for i in close:
+            j = i - 1
+            while j >= 0 and not keep[j]:
+                j -= 1
+            if j < 0 or person[j] != person[i] or time[i] - time[j] >= VISIT_GAP:
+                continue
+            if plain[i]:
+                keep[i] = False
+            elif plain[j]:
+                keep[j] = False
+        for name in ("s_person", "s_time", "s_channel", "s_form", "s_ad", "s_email"):
+            setattr(self, name, getattr(self, name)[keep])
 
     def _count_ad_clicks(self) -> None:
         """Every paid session is a click the ad platform counts, on the account's local date."""
