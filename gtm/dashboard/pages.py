@@ -47,8 +47,20 @@ def overview(published: Published, currency: str) -> Page:
             money(totals["won_revenue"]),
             f"{fmt.count(totals['customers'])} new customers",
         ),
-        Kpi("kpi-roas", "ROAS", totals["roas"], fmt.ratio(totals["roas"]), "won revenue / spend"),
-        Kpi("kpi-cac", "CAC", totals["cac"], money(totals["cac"]), "spend / new customers"),
+        Kpi(
+            "kpi-roas",
+            "Blended ROAS",
+            totals["roas"],
+            fmt.ratio(totals["roas"]),
+            "all won revenue / ad spend",
+        ),
+        Kpi(
+            "kpi-cac",
+            "Blended CAC",
+            totals["cac"],
+            money(totals["cac"]),
+            "ad spend / all new customers",
+        ),
         Kpi(
             "kpi-leads", "New leads", fmt.number(totals["leads"]), fmt.count(totals["leads"]), span
         ),
