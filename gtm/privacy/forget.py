@@ -10,7 +10,7 @@ An erasure, for a batch of subjects, in this order (each step can be rerun safel
    removed from dlt's working folder;
 3. the models downstream of the changed sources are rebuilt (`dbt run`; every model is a view or
    a table, so a rebuild drops what raw no longer holds), the published file is written again,
-   the dashboard is re-rendered if the project has a renderer, and any other file of the dbt
+   the dashboard is drawn again from it, and any other file of the dbt
    target folder that still holds the person's e-mail or phone is deleted;
 4. the warehouse file is rewritten so the deleted rows' bytes are gone (`compact`);
 5. what is left is measured: the person's rows in raw, in every model, and unloaded packages.
@@ -400,11 +400,14 @@ def _erase(
         report.steps["dashboard"] = renderer or "removed (nothing published)"
     except Exception as exc:
         problems["dashboard"] = f"could not re-render: {exc}"
-    stale = _files_holding(project.target_dir(root, warehouse), strings)
-    for path in stale:
-        path.unlink()
+    # dbt's target folder and the run logs (dbt's debug log can quote a value) keep no copy.
     target_dir = project.target_dir(root, warehouse)
-    report.steps["target_files_removed"] = [str(p.relative_to(target_dir)) for p in stale]
+    removed: list[str] = []
+    for folder in (target_dir, dbt.logs_dir(root, warehouse)):
+        for path in _files_holding(folder, strings):
+            path.unlink()
+            removed.append(f"{folder.name}/{path.relative_to(folder)}")
+    report.steps["target_files_removed"] = removed
     before = compact.compact_file(warehouse)
     report.steps["warehouse_bytes"] = {"before": before, "after": warehouse.stat().st_size}
     with _connect(warehouse) as con:
