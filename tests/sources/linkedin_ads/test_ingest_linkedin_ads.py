@@ -340,7 +340,8 @@ def _restatement(world: Path) -> tuple[str, str, datetime, datetime]:
 
 def test_an_incremental_run_rereads_the_lookback_and_equals_a_full_reload(world_small, tmp_path):
     creative, day, _, restated_at = _restatement(world_small)
-    assert restated_at - timedelta(days=27) > datetime.combine(day, datetime.min.time(), UTC)
+    # A late restatement (three weeks or more): the lookback, not a short overlap, re-reads it.
+    assert restated_at - timedelta(days=20) > datetime.combine(day, datetime.min.time(), UTC)
     t0 = restated_at - timedelta(seconds=1)
     t1 = restated_at + timedelta(days=30)
     handle = linkedin_ads.start(world_small, t0, rate_limit=None)
