@@ -55,7 +55,7 @@ browser: ## Install Chromium from the Debian packages when missing (as root)
 lint: env ## ruff, sqlfluff, portable-SQL check, dbt parse, MetricFlow config validation
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	@if find models -name '*.sql' | grep -q .; then \
+	@if [ -n "$$(find models -name '*.sql' -print -quit)" ]; then \
 		echo "$(BIN)/sqlfluff lint models"; $(BIN)/sqlfluff lint --processes 2 models; \
 	else \
 		echo "sqlfluff: no .sql files under models/ yet, skipping"; \
@@ -70,7 +70,7 @@ lint: env ## ruff, sqlfluff, portable-SQL check, dbt parse, MetricFlow config va
 format: env ## Format Python and fix what sqlfluff can
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
-	@if find models -name '*.sql' | grep -q .; then $(BIN)/sqlfluff fix models; fi
+	@if [ -n "$$(find models -name '*.sql' -print -quit)" ]; then $(BIN)/sqlfluff fix models; fi
 
 # With a warehouse the catalog holds its tables' columns and row counts; without one (a fresh clone, CI) the
 # site is built from the project alone. Open target/static_index.html, or `dbt docs serve` from .venv.
