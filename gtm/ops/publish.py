@@ -106,10 +106,6 @@ def _fsync(path: Path) -> None:
         os.close(fd)
 
 
-def _ident(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
 def column_expression(
     table: str, column: str, treatment: str | None, kind: str | None
 ) -> str | None:
@@ -117,7 +113,7 @@ def column_expression(
 
     Raises `PolicyError` for a personal column without a tag or a tag with no known treatment.
     """
-    quoted = _ident(column)
+    quoted = _quote(column)
     if treatment is None:
         if kind is not None:
             raise policy.PolicyError(

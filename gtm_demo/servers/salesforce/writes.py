@@ -244,19 +244,21 @@ class WriteStore:
             self.overlay.update(f"salesforce/{sobject}", values, key="Id")
         return results
 
+    def _to_create(self, record: dict) -> tuple[str | None, dict, dict | None]:
+        """Return a record to insert as (sObject, stored values, the problem refusing it)."""
+        sobject = (record.get("attributes") or {}).get("type")
+        if sobject not in ("Campaign", "CampaignMember"):
+            return sobject, {}, _problem("INVALID_TYPE", f"cannot create {sobject} here")
+        stored, problem = self.coerce(sobject, record, creating=True)
+        if not problem and sobject == "CampaignMember":
+            problem = self._member_problem(dict(stored))
+        return sobject, stored, problem
+
     def check_create(self, records: list[dict]) -> list[dict]:
         """Validate records to insert without inserting them (for `allOrNone`)."""
         results = []
         for record in records:
-            sobject = (record.get("attributes") or {}).get("type")
-            if sobject not in ("Campaign", "CampaignMember"):
-                results.append(
-                    _result(None, [_problem("INVALID_TYPE", f"cannot create {sobject}")])
-                )
-                continue
-            stored, problem = self.coerce(sobject, record, creating=True)
-            if not problem and sobject == "CampaignMember":
-                problem = self._member_problem(dict(stored))
+            _sobject, _stored, problem = self._to_create(record)
             results.append(_result(None, [problem] if problem else []))
         return results
 
@@ -264,15 +266,7 @@ class WriteStore:
         """Insert records (Campaign, CampaignMember); one result per record."""
         results = []
         for record in records:
-            sobject = (record.get("attributes") or {}).get("type")
-            if sobject not in ("Campaign", "CampaignMember"):
-                results.append(
-                    _result(None, [_problem("INVALID_TYPE", f"cannot create {sobject} here")])
-                )
-                continue
-            stored, problem = self.coerce(sobject, record, creating=True)
-            if not problem and sobject == "CampaignMember":
-                problem = self._member_problem(stored)
+            sobject, stored, problem = self._to_create(record)
             if problem:
                 results.append(_result(None, [problem]))
                 continue

@@ -28,21 +28,13 @@ campaigns as (
     from {{ ref('stg_google_ads__campaigns') }}
 ),
 
-ad_spend_days as (
-    select
-        platform,
-        campaign_id,
-        campaign_key
-    from {{ ref('int_ad_spend_days_unioned') }}
-),
-
+-- The campaign's key, as every mart joins campaigns (dim_campaigns: one per platform campaign).
 campaign_keys as (
     select
         campaign_id,
-        max(campaign_key) as campaign_key
-    from ad_spend_days
+        campaign_key
+    from {{ ref('dim_campaigns') }}
     where platform = 'google_ads'
-    group by campaign_id
 ),
 
 final as (
