@@ -251,7 +251,9 @@ class WriteStore:
             return sobject, {}, _problem("INVALID_TYPE", f"cannot create {sobject} here")
         stored, problem = self.coerce(sobject, record, creating=True)
         if not problem and sobject == "CampaignMember":
-            problem = self._member_problem(dict(stored))
+            problem = self._member_problem(stored)
+            # LeadOrContactId is derived by Salesforce from LeadId / ContactId.
+            stored = {**stored, "LeadOrContactId": stored.get("ContactId") or stored.get("LeadId")}
         return sobject, stored, problem
 
     def check_create(self, records: list[dict]) -> list[dict]:
@@ -289,7 +291,6 @@ class WriteStore:
             for m in members.values()
         ):
             return _problem("DUPLICATE_VALUE", "Already a campaign member.")
-        stored["LeadOrContactId"] = person
         return {}
 
     def insert(self, sobject: str, stored: dict[str, Any]) -> str:
