@@ -9,9 +9,9 @@ An erasure, for a batch of subjects, in this order (each step can be rerun safel
    emptied, old events past the retention horizon are deleted, and completed load packages are
    removed from dlt's working folder;
 3. the models downstream of the changed sources are rebuilt (`dbt run --full-refresh`: an
-   incremental model is rebuilt in full, so no model keeps what raw no longer holds), the published file is written again,
-   the dashboard is drawn again from it, and any other file of the dbt
-   target folder that still holds the person's e-mail or phone is deleted;
+   incremental model is rebuilt in full, so no model keeps what raw no longer holds), the
+   published file is written again, the dashboard is drawn again from it, and any other file of
+   the dbt target folder that still holds the person's e-mail or phone is deleted;
 4. the warehouse file is rewritten so the deleted rows' bytes are gone (`compact`);
 5. what is left is measured: the person's rows in raw, in every model, and unloaded packages.
    Only a subject with nothing left is `done`; otherwise it is `partial`, with what is left.
