@@ -31,7 +31,8 @@ source as (
 with_country_code as (
     select
         source.*,
-        {{ country_code('source.country') }} as looked_up_country_code
+        {{ country_code('source.country') }} as looked_up_country_code,
+        {{ calling_code('source.country') }} as looked_up_calling_code
     from source
 ),
 
@@ -48,7 +49,7 @@ final as (
         nullif(trim(lastname), '') as last_name,
         nullif(trim(jobtitle), '') as job_title,
         phone,
-        {{ phone_to_e164('phone', 'looked_up_country_code') }} as phone_e164,
+        {{ phone_to_e164('phone', 'looked_up_country_code', 'looked_up_calling_code') }} as phone_e164,
         country,
         looked_up_country_code as country_code,
         nullif(trim(company), '') as company_name,

@@ -31,6 +31,7 @@ renamed as (
         phone,
         mailing_country as country,
         {{ country_code('mailing_country') }} as country_code,
+        {{ calling_code('mailing_country') }} as calling_code,
         lead_source,
         owner_id,
         {{ custom_fields('salesforce__contact') }}
@@ -55,7 +56,7 @@ final as (
         {{ company_domain('null', 'email') }} as company_domain,
         title,
         phone,
-        {{ phone_to_e164('phone', 'country_code') }} as phone_e164,
+        {{ phone_to_e164('phone', 'country_code', 'calling_code') }} as phone_e164,
         country,
         country_code,
         lead_source,
