@@ -10,7 +10,8 @@
     - accepted_range: {column: {min_value, max_value, inclusive}}: as `accepted_range` (null passes);
     - expression_is_true: {column: expression}: as `expression_is_true` under that column (null fails);
     - relationships: {column: {to: ref('parent'), field: parent_column}}: every non-null value is a
-      `field` of `to` (as dbt's `relationships`); failing_rows counts the orphan rows;
+      `field` of `to` (as dbt's `relationships`); failing_rows counts the orphan rows. Each parent's
+      distinct keys are left-joined to the model, so the model is still scanned once for every check;
     - expressions: {name: expression}: row-level rules over several columns, each true on every row (null
       fails), as a model-level `expression_is_true` named `name`. -#}
 {% test column_checks(
@@ -70,30 +71,37 @@
     {%- for name, expression in expressions.items() -%}
         {%- do checks.append((name, 'sum(case when not coalesce(' ~ expression ~ ', false) then 1 else 0 end)')) -%}
     {%- endfor -%}
-    {%- if not checks and not relationships -%}
+    {%- for column, parent in relationships.items() -%}
+        {%- do checks.append((
+            column ~ ' relationships',
+            'sum(case when checked_rows.' ~ column ~ ' is not null and parent_keys_' ~ loop.index
+                ~ '.parent_key is null then 1 else 0 end)'
+        )) -%}
+    {%- endfor -%}
+    {%- if not checks -%}
         {{ exceptions.raise_compiler_error('column_checks on ' ~ model ~ ' lists no check') }}
     {%- endif %}
 
     with
-    {%- if checks %}
+    {%- for column, parent in relationships.items() %}
+
+    parent_keys_{{ loop.index }} as (
+        select distinct {{ parent['field'] }} as parent_key
+        from {{ parent['to'] }}
+    ),
+    {%- endfor %}
+
     counted as (
         select
             {%- for check in checks %}
             {{ check[1] }} as failing_{{ loop.index }}{{ ',' if not loop.last }}
             {%- endfor %}
-        from {{ model }}
+        from {{ model }} as checked_rows
+        {%- for column in relationships %}
+        left join parent_keys_{{ loop.index }}
+            on checked_rows.{{ column }} = parent_keys_{{ loop.index }}.parent_key
+        {%- endfor %}
     ),
-    {%- endif %}
-    {%- for column, parent in relationships.items() %}
-
-    orphans_{{ loop.index }} as (
-        select count(*) as failing_rows
-        from {{ model }} as child
-        left join {{ parent['to'] }} as parent
-            on child.{{ column }} = parent.{{ parent['field'] }}
-        where child.{{ column }} is not null and parent.{{ parent['field'] }} is null
-    ),
-    {%- endfor %}
 
     checked as (
         {%- for check in checks %}
@@ -101,13 +109,6 @@
             '{{ check[0] }}' as check_name,
             failing_{{ loop.index }} as failing_rows
         from counted
-        {{ 'union all' if not loop.last or relationships }}
-        {%- endfor %}
-        {%- for column in relationships %}
-        select
-            '{{ column }} relationships' as check_name,
-            failing_rows
-        from orphans_{{ loop.index }}
         {{ 'union all' if not loop.last }}
         {%- endfor %}
     )
