@@ -61,6 +61,9 @@ def _expand_column_checks(model: str, kwargs: dict[str, Any], config: str) -> li
         out.append((model, column, "expression_is_true", _norm({"expression": expression}), config))
     for column, parent in (kwargs.get("relationships") or {}).items():
         out.append((model, column, "relationships", _norm(parent), config))
+    for columns in kwargs.get("unique_combinations") or []:
+        args = _norm({"combination_of_columns": columns})
+        out.append((model, "", "unique_combination_of_columns", args, config))
     for _name, expression in (kwargs.get("expressions") or {}).items():
         out.append((model, "", "expression_is_true", _norm({"expression": expression}), config))
     return out

@@ -13,7 +13,9 @@
       `field` of `to` (as dbt's `relationships`); failing_rows counts the orphan rows. Each parent's
       distinct keys are left-joined to the model, so the model is still scanned once for every check;
     - expressions: {name: expression}: row-level rules over several columns, each true on every row (null
-      fails), as a model-level `expression_is_true` named `name`. -#}
+      fails), as a model-level `expression_is_true` named `name`;
+    - unique_combinations: [[columns], ...]: no combination of the columns occurs twice (nulls equal, as
+      `unique_combination_of_columns`' group by); failing_rows counts the surplus rows. -#}
 {% test column_checks(
     model,
     not_null=[],
@@ -23,7 +25,8 @@
     accepted_range={},
     expression_is_true={},
     relationships={},
-    expressions={}
+    expressions={},
+    unique_combinations=[]
 ) %}
     {%- set checks = [] -%}
     {%- for column in not_null -%}
@@ -78,6 +81,9 @@
                 ~ '.parent_key is null then 1 else 0 end)'
         )) -%}
     {%- endfor -%}
+    {%- if unique_combinations -%}
+        {%- do checks.append(('', 'count(*)')) -%}
+    {%- endif -%}
     {%- if not checks -%}
         {{ exceptions.raise_compiler_error('column_checks on ' ~ model ~ ' lists no check') }}
     {%- endif %}
@@ -88,6 +94,17 @@
     parent_keys_{{ loop.index }} as (
         select distinct {{ parent['field'] }} as parent_key
         from {{ parent['to'] }}
+    ),
+    {%- endfor %}
+
+    {%- for columns in unique_combinations %}
+
+    combinations_{{ loop.index }} as (
+        select count(*) as combination_count
+        from (
+            select distinct {{ columns | join(', ') }}
+            from {{ model }}
+        ) as distinct_combinations
     ),
     {%- endfor %}
 
@@ -104,11 +121,20 @@
     ),
 
     checked as (
-        {%- for check in checks %}
+        {%- for check in checks if check[0] %}
         select
             '{{ check[0] }}' as check_name,
             failing_{{ loop.index }} as failing_rows
         from counted
+        {{ 'union all' if not loop.last or unique_combinations }}
+        {%- endfor %}
+        {%- for columns in unique_combinations %}
+        select
+            '{{ columns | join(", ") }} unique_combination' as check_name,
+            counted.failing_{{ checks | length }} - combinations_{{ loop.index }}.combination_count
+                as failing_rows
+        from counted
+        cross join combinations_{{ loop.index }}
         {{ 'union all' if not loop.last }}
         {%- endfor %}
     )

@@ -1,7 +1,7 @@
 """The per-model tests of macros/tests/column_checks.sql fail when any one of their checks does.
 
 A `column_checks` test folds a model's not_null, unique, accepted_values, accepted_range,
-expression_is_true and relationships checks into one dbt node that scans the model once. Here the
+expression_is_true, relationships and unique-combination checks into one dbt node. Here the
 session's built warehouse (`built_warehouse`) is copied, one row of a model is broken in one way,
 and the test's own compiled SQL (as the build ran it) is run under dbt's failure-count wrapper: the
 test must fail and its rows must name exactly the broken column and check. gtm's run report then
@@ -61,6 +61,12 @@ BREAKS = [
         "update {table} set credit = 1.5 where rowid = 0",
         "credit accepted_range",
         id="accepted_range",
+    ),
+    pytest.param(
+        "int_touchpoints_attributed_heuristically",
+        "insert into {table} select * from {table} where rowid = 0",
+        "conversion_id, touchpoint_id, attribution_model unique_combination",
+        id="unique_combination",
     ),
     pytest.param(
         "int_attribution_journeys_joined",
