@@ -176,6 +176,14 @@ def run_floor(
     return {"seconds": round(total, 2), "by_kind": by_kind, "failing": failing}
 
 
+def profile_threads() -> int | None:
+    """Return the `threads` of the profile's dev target (profiles.yml in the repo root)."""
+    import yaml
+
+    profile = yaml.safe_load((ROOT / "profiles.yml").read_text())["gtm_warehouse"]
+    return profile["outputs"][profile.get("target", "dev")].get("threads")
+
+
 def compiled_sql(target: Path, node: dict[str, Any]) -> str:
     """Return a node's compiled SQL (as dbt wrote it under target/compiled)."""
     if node.get("compiled_code"):
@@ -244,7 +252,8 @@ def main() -> None:
     node_total = sum(by_kind.values())
     report = {
         "scale": args.scale,
-        "threads": results["args"].get("threads"),
+        "threads": profile_threads(),
+        "cpus": os.cpu_count(),
         "build_returncode": rc,
         "statuses": dict(statuses),
         "dbt_build_seconds": round(build_seconds, 2),
