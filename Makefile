@@ -45,8 +45,10 @@ RUN_ARGS ?=
 run: env ## Ingest every source, build, test, publish marts.duckdb for BI, report and alert
 	$(BIN)/gtm run $(RUN_ARGS)
 
+# Two workers (pytest-xdist), each test file on one worker; tests/conftest.py makes each world and
+# built warehouse once for both. Run one file alone with `.venv/bin/pytest tests/x/test_y.py`.
 test: lint browser ## Lint, then run the Python tests
-	$(BIN)/pytest
+	$(BIN)/pytest -n 2 --dist loadfile
 
 # The dashboard's browser test drives Chromium from the Debian packages (no browser download).
 browser: ## Install Chromium from the Debian packages when missing (as root)

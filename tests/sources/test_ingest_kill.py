@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from ingest_child import FAST
 from ingest_support import ROOT, assert_same_raw, load, raw_tables
 
 from gtm.sources import SOURCES
@@ -17,12 +18,6 @@ from gtm_demo.settings import demo_source
 
 END = datetime(2026, 6, 30, tzinfo=UTC)
 CHILD = Path(__file__).resolve().parents[1] / "support" / "ingest_child.py"
-
-
-FAST = {
-    "hubspot": ({"rate_limit": (100_000, 10.0), "search_rate_limit": None}, {}),
-    "facebook_ads": ({}, {"poll_interval": 0.01}),
-}
 
 
 def _source(name: str, url: str, world: Path):

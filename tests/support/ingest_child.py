@@ -18,6 +18,21 @@ from gtm.project import find_repo_root
 from gtm_demo.settings import demo_source
 from ingest.pipelines import IngestContext, run_source
 
+FAST = {
+    "hubspot": (
+        {"rate_limit": (100_000, 10.0), "search_rate_limit": None},
+        {"requests_per_10s": 100_000, "searches_per_second": 100_000},
+    ),
+    "facebook_ads": (
+        {"rate_limit": (100_000, 60.0), "insights_rate_limit": (100_000, 60.0)},
+        {
+            "poll_interval": 0.01,
+            "requests_per_minute": 100_000,
+            "insights_requests_per_minute": 100_000,
+        },
+    ),
+}
+"""Server and source options that lift the demo's rate limits: throttling has its own tests."""
 KILL_AFTER_REQUESTS = 6
 KILL_AFTER_JOB_BATCHES = 2
 
@@ -62,7 +77,7 @@ def main() -> None:
     name, url, world, db, step = sys.argv[1:6]
     {"extract": kill_during_extract, "load": kill_during_load}[step]()
     context = IngestContext(root=find_repo_root(Path(__file__).parent), duckdb_path=Path(db))
-    run_source(name, demo_source(name, url, Path(world)), context)
+    run_source(name, demo_source(name, url, Path(world), **FAST.get(name, ({}, {}))[1]), context)
     sys.exit(3)  # not killed: the test's hook never fired
 
 
