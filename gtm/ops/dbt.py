@@ -22,6 +22,8 @@ BAD_STATUSES = frozenset({"error", "fail", "runtime error"})
 """dbt statuses that count as failures."""
 WARN_STATUS = "warn"
 """The status of a test with `severity: warn` that found rows: reported, never a failure."""
+CHECKS_TEST = "column_checks_"
+"""Name prefix of the per-model tests of macros/tests/column_checks.sql."""
 LOG_FILE = "dbt.log"
 """dbt's own full log (debug level), in the run's log folder."""
 
@@ -91,6 +93,46 @@ def read_run_results(
                 }
             )
     return _nest(counter), failed, warned
+
+
+def explain_failed_checks(
+    warehouse: Path, results_file: Path, failed: list[dict[str, Any]]
+) -> None:
+    """Name the failing checks in each failed `column_checks` test's message, in place.
+
+    dbt reports a failed test as "Got N results"; a `column_checks` test folds many checks of one
+    model into one node, so its rows say which: the compiled query is rerun (only for the tests
+    that failed) on the DuckDB warehouse and "failing checks: person_id not_null (3 rows), ..." is
+    appended. Left as dbt wrote it when the warehouse is not a DuckDB file or the query fails.
+    """
+    wanted = [f for f in failed if f["unique_id"].split(".")[2].startswith(CHECKS_TEST)]
+    if not wanted or not warehouse.is_file():
+        return
+    import duckdb
+
+    compiled = {
+        r["unique_id"]: r.get("compiled_code")
+        for r in json.loads(results_file.read_text(encoding="utf-8"))["results"]
+    }
+    try:
+        con = duckdb.connect(str(warehouse), read_only=True)
+    except duckdb.Error:
+        return
+    with con:
+        for failure in wanted:
+            sql = compiled.get(failure["unique_id"])
+            if not sql:
+                continue
+            try:
+                query = f"select check_name, failing_rows from ({sql}) as checks"
+                rows = con.execute(query).fetchall()
+            except duckdb.Error:
+                continue
+            found = ", ".join(
+                f"{name} ({count} row{'s' if count != 1 else ''})" for name, count in sorted(rows)
+            )
+            if found:
+                failure["message"] = f"{failure['message']}; failing checks: {found}"
 
 
 def _nest(counter: Counter[tuple[str, str]]) -> dict[str, dict[str, int]]:
@@ -226,6 +268,8 @@ def run_dbt_build(
         raise GtmError(f"dbt build could not run: {outcome.exception}")
     if results_file.exists():
         counts, failed, warned = read_run_results(results_file)
+        explain_failed_checks(warehouse, results_file, failed)
+        explain_failed_checks(warehouse, results_file, warned)
     else:
         counts, failed, warned = _summarise(outcome.result), [], []
     return DbtSummary(bool(outcome.success), counts, seconds, failed, warned)
