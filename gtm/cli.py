@@ -301,11 +301,13 @@ def ingest_command(
 
 @app.command("build")
 def build_command(select: SelectOption = None) -> None:
-    """Run `dbt build` (models, seeds and data tests) into the DuckDB warehouse."""
+    """Run `dbt build` (models, seeds and data tests) into the warehouse (`DBT_TARGET`)."""
+    from gtm import engines
     from gtm.ops import dbt
 
     root = project.find_repo_root()
     with _guard(), _warehouse_lock(root, "gtm build") as warehouse:
+        engines.preflight(engines.current_target(root))
         summary = dbt.run_dbt_build(root, warehouse, select or [])
     console.say(summary.describe())
     if not summary.success:

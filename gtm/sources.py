@@ -34,6 +34,10 @@ class LoadContext:
     """The DuckDB warehouse file that dlt loads into and dbt builds from."""
     world_dir: Path | None = None
     """The demo world folder when loading from the local demo servers, else None (real APIs)."""
+    destination: Any = None
+    """dlt's destination for another warehouse engine (gtm.engines), None for the DuckDB file."""
+    destination_key: str = ""
+    """The dbt target that `destination` belongs to (keeps its dlt working folder apart)."""
 
 
 @dataclass(frozen=True)
@@ -100,7 +104,10 @@ def _loader(system: str) -> Callable[[LoadContext], Any]:
                     f"(see .dlt/example.secrets.toml) or as SOURCES__{system.upper()}__<NAME> "
                     "environment variables, or leave out --live to load the demo world"
                 ) from None
-            return run_source(system, source, IngestContext(context.root, context.duckdb_path))
+            ingest_context = IngestContext(
+                context.root, context.duckdb_path, context.destination, context.destination_key
+            )
+            return run_source(system, source, ingest_context)
 
     return load
 

@@ -124,14 +124,29 @@ def ingest(
     """
     if not specs:
         return {}
+    import contextlib
+
     import duckdb
 
-    context = sources.LoadContext(root=root, duckdb_path=warehouse, world_dir=world_dir)
+    from gtm import engines
+
+    target = engines.current_target(root)
+    engines.preflight(target)
+    context = sources.LoadContext(
+        root=root,
+        duckdb_path=warehouse,
+        world_dir=world_dir,
+        destination=engines.dlt_destination(target),
+        destination_key="" if target.type == "duckdb" else target.name,
+    )
     # Each source's dlt pipeline opens and closes its own connections to the warehouse, and two
     # threads attaching the file at the same moment race in DuckDB ("Unique file handle
     # conflict"). A connection held open for the whole load keeps the file attached, so every
     # pipeline joins that one database instance.
-    with duckdb.connect(str(warehouse)):
+    keep_attached = (
+        duckdb.connect(str(warehouse)) if context.destination is None else contextlib.nullcontext()
+    )
+    with keep_attached:
         pool = ThreadPoolExecutor(max_workers=len(specs), thread_name_prefix="ingest")
         try:
             futures = {spec.name: pool.submit(_load_one, spec, context, say) for spec in specs}
@@ -144,6 +159,11 @@ def ingest(
             pool.shutdown(wait=False, cancel_futures=True)  # Ctrl-C: do not wait for the loads
             raise
         pool.shutdown()
+    if target.type == "spark":
+        engines.register_spark_raw()
+    if context.destination is not None:
+        # The suppression list and retention purge work on the DuckDB file (docs/engines.md).
+        return results
     # Erased people and expired events leave raw before any model reads it.
     from gtm.privacy.forget import apply_suppressions
 
@@ -174,6 +194,14 @@ def prepare_run(options: RunOptions, root: Path, warehouse: Path) -> tuple[RunSe
 
     Refuses bad settings, unknown sources and a `--select` that is invalid or selects nothing.
     """
+    from gtm import engines
+
+    target = engines.current_target(root)
+    if target.type != "duckdb":
+        raise GtmError(
+            f"target {target.name!r} ({target.type}): gtm run keeps its run history, publish and "
+            "alerts in DuckDB; on this target run `gtm ingest` then `gtm build` (docs/engines.md)"
+        )
     settings = load_settings(sorted(sources.SOURCES))
     names = [spec.name for spec in resolve_sources(settings.sources)]
     dbt.check_select(root, warehouse, options.select)

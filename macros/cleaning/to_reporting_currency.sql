@@ -8,7 +8,7 @@
     {%- set reporting_currency = var('reporting_currency') | upper -%}
     {%- set currency = 'upper(trim(' ~ currency_column ~ '))' -%}
     {%- set rate_date = 'cast(' ~ date_column ~ ' as date)' -%}
-    cast(round(
+    {%- set converted -%}
         case
             when {{ currency }} = '{{ reporting_currency }}' then {{ amount_column }}
             else {{ amount_column }}
@@ -38,7 +38,7 @@
                         rate_lookup.lookup_currency_code = '{{ reporting_currency }}'
                         and rate_lookup.lookup_rate_date = {{ rate_date }}
                 )
-        end,
-        2
-    ) as decimal(18, 2))
+        end
+    {%- endset -%}
+    cast({{ round_number(converted, 2) }} as decimal(18, 2))
 {%- endmacro %}

@@ -3,7 +3,7 @@
     null when the column is null or no element has that name (the first match wins). JSON functions differ
     on every engine, so each gets its own branch; engines not tested raise. -#}
 {% macro json_array_field(column, name) -%}
-    {{ return(adapter.dispatch('json_array_field')(column, name)) }}
+    {{ return(adapter.dispatch('json_array_field', 'gtm_warehouse')(column, name)) }}
 {%- endmacro %}
 
 {% macro default__json_array_field(column, name) -%}
@@ -16,6 +16,28 @@
         list_filter(
             from_json({{ column }}, '[{"name": "varchar", "value": "varchar"}]'),
             lambda element: element.name = '{{ name }}'
+        ),
+        1
+    ).value
+{%- endmacro %}
+
+{% macro postgres__json_array_field(column, name) -%}
+    (
+        select element.value ->> 'value'
+        from jsonb_array_elements(
+            case when jsonb_typeof(cast({{ column }} as jsonb)) = 'array' then cast({{ column }} as jsonb) end
+        ) with ordinality as element (value, position)
+        where element.value ->> 'name' = '{{ name }}'
+        order by element.position
+        limit 1
+    )
+{%- endmacro %}
+
+{% macro spark__json_array_field(column, name) -%}
+    try_element_at(
+        filter(
+            from_json({{ column }}, 'array<struct<name: string, value: string>>'),
+            element -> element.name = '{{ name }}'
         ),
         1
     ).value

@@ -3,7 +3,7 @@
     array, or the array is empty. JSON functions differ on every engine, so each gets its own branch;
     engines not tested raise. -#}
 {% macro json_array_first(column) -%}
-    {{ return(adapter.dispatch('json_array_first')(column)) }}
+    {{ return(adapter.dispatch('json_array_first', 'gtm_warehouse')(column)) }}
 {%- endmacro %}
 
 {% macro default__json_array_first(column) -%}
@@ -12,4 +12,14 @@
 
 {% macro duckdb__json_array_first(column) -%}
     json_extract_string({{ column }}, '$[0]')
+{%- endmacro %}
+
+{#- dlt loads nested values into PostgreSQL as jsonb. -#}
+{% macro postgres__json_array_first(column) -%}
+    (cast({{ column }} as jsonb) ->> 0)
+{%- endmacro %}
+
+{#- dlt's Parquet files hold nested values as JSON text. -#}
+{% macro spark__json_array_first(column) -%}
+    get_json_object({{ column }}, '$[0]')
 {%- endmacro %}

@@ -1,7 +1,7 @@
 {#- An ISO-8601 string (`2025-06-02T02:05:02.000Z`, `2025-06-02`, or with an offset) as a naive UTC timestamp;
     empty or unparseable strings give null rather than an error. -#}
 {% macro parse_timestamp_utc(column) -%}
-    {{ return(adapter.dispatch('parse_timestamp_utc')(column)) }}
+    {{ return(adapter.dispatch('parse_timestamp_utc', 'gtm_warehouse')(column)) }}
 {%- endmacro %}
 
 {% macro default__parse_timestamp_utc(column) -%}
@@ -10,4 +10,9 @@
 
 {% macro duckdb__parse_timestamp_utc(column) -%}
     {{ to_utc('try_cast(nullif(trim(' ~ column ~ "), '') as timestamptz)") }}
+{%- endmacro %}
+
+{#- Spark's try_cast to timestamp reads the offset (or the session time zone, UTC, without one). -#}
+{% macro spark__parse_timestamp_utc(column) -%}
+    {{ to_utc('try_cast(nullif(trim(' ~ column ~ "), '') as timestamp)") }}
 {%- endmacro %}

@@ -1,7 +1,7 @@
 {#- `column` with every match of the regular expression `pattern` replaced by `replacement` (all
     occurrences, not only the first). Single quotes in the pattern are escaped here. -#}
 {% macro regex_replace(column, pattern, replacement='') -%}
-    {{ return(adapter.dispatch('regex_replace')(column, pattern, replacement)) }}
+    {{ return(adapter.dispatch('regex_replace', 'gtm_warehouse')(column, pattern, replacement)) }}
 {%- endmacro %}
 
 {% macro default__regex_replace(column, pattern, replacement='') -%}
@@ -10,4 +10,13 @@
 
 {% macro duckdb__regex_replace(column, pattern, replacement='') -%}
     regexp_replace({{ column }}, '{{ pattern | replace("'", "''") }}', '{{ replacement | replace("'", "''") }}', 'g')
+{%- endmacro %}
+
+{% macro postgres__regex_replace(column, pattern, replacement='') -%}
+    regexp_replace({{ column }}, '{{ pattern | replace("'", "''") }}', '{{ replacement | replace("'", "''") }}', 'g')
+{%- endmacro %}
+
+{#- Spark's regexp_replace replaces every match; Java regex (see spark_regex_literal). -#}
+{% macro spark__regex_replace(column, pattern, replacement='') -%}
+    regexp_replace({{ column }}, '{{ spark_regex_literal(pattern) }}', '{{ replacement | replace("'", "\\'") }}')
 {%- endmacro %}

@@ -1,8 +1,14 @@
 {#- A timestamp with time zone as a naive UTC timestamp: the one kind of `_at` column in this project. -#}
 {% macro to_utc(column) -%}
-    {{ return(adapter.dispatch('to_utc')(column)) }}
+    {{ return(adapter.dispatch('to_utc', 'gtm_warehouse')(column)) }}
 {%- endmacro %}
 
 {% macro default__to_utc(column) -%}
     cast(({{ column }}) at time zone 'UTC' as {{ dbt.type_timestamp() }})
+{%- endmacro %}
+
+{#- Spark has one timestamp type, an instant shown in the session time zone (pinned to UTC in
+    profiles.yml), so it is already UTC. -#}
+{% macro spark__to_utc(column) -%}
+    cast({{ column }} as timestamp)
 {%- endmacro %}

@@ -4,7 +4,7 @@
     has no portable SQL (PostgreSQL `unnest(string_to_array())`, Snowflake `lateral flatten`, Spark
     `explode(split())`), so each engine gets its own branch; engines not tested raise. -#}
 {% macro unnest_split(column, delimiter) -%}
-    {{ return(adapter.dispatch('unnest_split')(column, delimiter)) }}
+    {{ return(adapter.dispatch('unnest_split', 'gtm_warehouse')(column, delimiter)) }}
 {%- endmacro %}
 
 {% macro default__unnest_split(column, delimiter) -%}
@@ -13,4 +13,13 @@
 
 {% macro duckdb__unnest_split(column, delimiter) -%}
     unnest(string_split({{ column }}, '{{ delimiter }}'))
+{%- endmacro %}
+
+{% macro postgres__unnest_split(column, delimiter) -%}
+    unnest(string_to_array({{ column }}, '{{ delimiter }}'))
+{%- endmacro %}
+
+{#- split() takes a regular expression: the delimiter is quoted as a literal. -#}
+{% macro spark__unnest_split(column, delimiter) -%}
+    explode(split({{ column }}, '\\Q{{ delimiter }}\\E'))
 {%- endmacro %}

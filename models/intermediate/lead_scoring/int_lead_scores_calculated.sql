@@ -86,22 +86,22 @@ final as (
         snapshot_date,
         fit_points,
         engagement_points,
-        round(fit_score, 1) as fit_score,
-        round(engagement_score, 1) as engagement_score,
-        round(lead_score, 1) as lead_score,
+        {{ round_number('fit_score', 1) }} as fit_score,
+        {{ round_number('engagement_score', 1) }} as engagement_score,
+        {{ round_number('lead_score', 1) }} as lead_score,
         case
-            when round(lead_score, 1) >= {{ grade_thresholds[0] }} then 'A'
-            when round(lead_score, 1) >= {{ grade_thresholds[1] }} then 'B'
-            when round(lead_score, 1) >= {{ grade_thresholds[2] }} then 'C'
+            when {{ round_number('lead_score', 1) }} >= {{ grade_thresholds[0] }} then 'A'
+            when {{ round_number('lead_score', 1) }} >= {{ grade_thresholds[1] }} then 'B'
+            when {{ round_number('lead_score', 1) }} >= {{ grade_thresholds[2] }} then 'C'
             else 'D'
         end as lead_grade,
         case
             when
-                round(fit_score, 1) >= {{ tier_thresholds['fit_score'] }}
-                and round(engagement_score, 1) >= {{ tier_thresholds['engagement_score'] }}
+                {{ round_number('fit_score', 1) }} >= {{ tier_thresholds['fit_score'] }}
+                and {{ round_number('engagement_score', 1) }} >= {{ tier_thresholds['engagement_score'] }}
                 then 1
-            when round(fit_score, 1) >= {{ tier_thresholds['fit_score'] }} then 2
-            when round(engagement_score, 1) >= {{ tier_thresholds['engagement_score'] }} then 3
+            when {{ round_number('fit_score', 1) }} >= {{ tier_thresholds['fit_score'] }} then 2
+            when {{ round_number('engagement_score', 1) }} >= {{ tier_thresholds['engagement_score'] }} then 3
             else 4
         end as priority_tier
     from combined

@@ -155,11 +155,15 @@ final as (
         cast(aggregated.won_revenue as decimal(18, 2)) as won_revenue,
         cast(round(aggregated.spend / nullif(aggregated.new_leads, 0), 2) as decimal(18, 2)) as cost_per_lead,
         cast(
-            round(cast(aggregated.spend as double precision) / nullif(aggregated.attributed_opportunities, 0), 2)
+            {{ round_number(
+                'cast(aggregated.spend as double precision) / nullif(aggregated.attributed_opportunities, 0)', 2
+            ) }}
             as decimal(18, 2)
         ) as cost_per_opportunity,
         cast(
-            round(cast(aggregated.spend as double precision) / nullif(aggregated.attributed_customers, 0), 2)
+            {{ round_number(
+                'cast(aggregated.spend as double precision) / nullif(aggregated.attributed_customers, 0)', 2
+            ) }}
             as decimal(18, 2)
         ) as cac,
         cast(aggregated.won_revenue as double precision) / nullif(cast(aggregated.spend as double precision), 0)

@@ -69,7 +69,7 @@ final as (
         lead_scores.lead_score,
         lead_scores.lead_grade,
         lead_scores.priority_tier,
-        round(lead_scores.predictive_probability, 4) as predictive_probability,
+        {{ round_number('lead_scores.predictive_probability', 4) }} as predictive_probability,
         {{ dbt.concat([
             "coalesce(lead_scores.top_rule_signal_1, '')",
             "case when lead_scores.top_rule_signal_2 is not null then "

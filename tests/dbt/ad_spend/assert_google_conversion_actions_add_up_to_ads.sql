@@ -52,8 +52,8 @@ final as (
             and ad_days.ad_id = actions.ad_id
             and ad_days.report_date = actions.report_date
     where
-        round(coalesce(actions.conversions, 0), 6) <> round(ad_days.conversions, 6)
-        or round(coalesce(actions.conversion_value, 0), 2) <> round(ad_days.conversion_value, 2)
+        {{ round_number('coalesce(actions.conversions, 0)', 6) }} <> {{ round_number('ad_days.conversions', 6) }}
+        or {{ round_number('coalesce(actions.conversion_value, 0)', 2) }} <> {{ round_number('ad_days.conversion_value', 2) }}
 )
 
 select * from final

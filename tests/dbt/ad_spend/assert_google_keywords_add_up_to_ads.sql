@@ -33,7 +33,7 @@ keywords as (
         sum(impressions) as impressions,
         sum(clicks) as clicks,
         sum(spend) as spend,
-        round(sum(conversions), 6) as conversions
+        {{ round_number('sum(conversions)', 6) }} as conversions
     from keyword_days
     group by
         ad_group_id,
@@ -47,7 +47,7 @@ ads as (
         sum(impressions) as impressions,
         sum(clicks) as clicks,
         sum(spend) as spend,
-        round(sum(conversions), 6) as conversions
+        {{ round_number('sum(conversions)', 6) }} as conversions
     from ad_days
     group by
         ad_group_id,
