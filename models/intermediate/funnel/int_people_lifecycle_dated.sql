@@ -12,7 +12,9 @@
     - opportunity: HubSpot's opportunity date; the creation of an opportunity the person is the primary
       contact of, or their lead was converted into (other contact roles do not make a colleague an
       opportunity);
-    - customer: HubSpot's customer date; the close of such an opportunity when won. -#}
+    - customer: HubSpot's customer date; the close of such an opportunity when won.
+    Only the CRMs switched on give signals (vars `hubspot_enabled`, `salesforce_enabled`); with HubSpot alone,
+    the opportunities are HubSpot deals and their primary contacts (int_opportunities_enriched). -#}
 
 with
 
@@ -31,6 +33,8 @@ people as (
     from {{ ref('int_people_resolved') }}
 ),
 
+{%- if var('hubspot_enabled') %}
+
 hubspot_contacts as (
     select
         contact_id,
@@ -44,6 +48,10 @@ hubspot_contacts as (
     where not is_deleted
 ),
 
+{%- endif %}
+
+{%- if var('salesforce_enabled') %}
+
 salesforce_leads as (
     select
         lead_id,
@@ -56,6 +64,10 @@ salesforce_leads as (
     where not is_deleted
 ),
 
+{%- endif %}
+
+{%- if var('salesforce_enabled') %}
+
 salesforce_contacts as (
     select
         contact_id,
@@ -63,6 +75,8 @@ salesforce_contacts as (
     from {{ ref('stg_salesforce__contacts') }}
     where not is_deleted
 ),
+
+{%- endif %}
 
 opportunity_people as (
     select
@@ -82,6 +96,8 @@ opportunities as (
 ),
 
 -- Every dated signal as (person, stage reached, when); stages ranked 1 lead ... 5 customer.
+{%- if var('hubspot_enabled') %}
+
 hubspot_signals as (
     select
         person_records.person_id,
@@ -98,6 +114,10 @@ hubspot_signals as (
             and person_records.source_system = 'hubspot'
             and person_records.source_object = 'contacts'
 ),
+
+{%- endif %}
+
+{%- if var('salesforce_enabled') %}
 
 lead_signals as (
     select
@@ -128,6 +148,10 @@ lead_signals as (
         on salesforce_leads.converted_contact_id = converted_contacts.contact_id
 ),
 
+{%- endif %}
+
+{%- if var('salesforce_enabled') %}
+
 contact_signals as (
     select
         person_records.person_id,
@@ -140,6 +164,8 @@ contact_signals as (
             and person_records.source_object = 'Contact'
 ),
 
+{%- endif %}
+
 opportunity_signals as (
     select
         opportunity_people.person_id,
@@ -151,6 +177,23 @@ opportunity_signals as (
 ),
 
 signals as (
+    select
+        person_id,
+        4 as stage_rank,
+        created_at as signal_at
+    from opportunity_signals
+
+    union all
+
+    select
+        person_id,
+        5 as stage_rank,
+        won_at as signal_at
+    from opportunity_signals
+    {%- if var('hubspot_enabled') %}
+
+    union all
+
     select
         person_id,
         1 as stage_rank,
@@ -196,6 +239,8 @@ signals as (
         5 as stage_rank,
         became_customer_at as signal_at
     from hubspot_signals
+    {%- endif %}
+    {%- if var('salesforce_enabled') %}
 
     union all
 
@@ -229,22 +274,7 @@ signals as (
         1 as stage_rank,
         created_at as signal_at
     from contact_signals
-
-    union all
-
-    select
-        person_id,
-        4 as stage_rank,
-        created_at as signal_at
-    from opportunity_signals
-
-    union all
-
-    select
-        person_id,
-        5 as stage_rank,
-        won_at as signal_at
-    from opportunity_signals
+    {%- endif %}
 ),
 
 -- A stage is reached at its earliest signal or any later stage's (min over ranks at or above it).

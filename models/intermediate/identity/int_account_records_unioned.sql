@@ -1,7 +1,9 @@
 {#- Every CRM company record in one shape: HubSpot companies and Salesforce accounts, deleted (archived) ones
-    included and flagged. -#}
+    included and flagged (of the CRMs switched on: vars `hubspot_enabled`, `salesforce_enabled`). -#}
 
 with
+
+{%- if var('hubspot_enabled') %}
 
 hubspot_companies as (
     select
@@ -20,6 +22,10 @@ hubspot_companies as (
     from {{ ref('stg_hubspot__companies') }}
 ),
 
+{%- endif %}
+
+{%- if var('salesforce_enabled') %}
+
 salesforce_accounts as (
     select
         account_id,
@@ -36,6 +42,10 @@ salesforce_accounts as (
         is_deleted
     from {{ ref('stg_salesforce__accounts') }}
 ),
+
+{%- endif %}
+
+{%- if var('hubspot_enabled') %}
 
 hubspot_company_records as (
     select
@@ -56,6 +66,10 @@ hubspot_company_records as (
     from hubspot_companies
 ),
 
+{%- endif %}
+
+{%- if var('salesforce_enabled') %}
+
 salesforce_account_records as (
     select
         'salesforce' as source_system,
@@ -75,10 +89,18 @@ salesforce_account_records as (
     from salesforce_accounts
 ),
 
+{%- endif %}
+
 unioned as (
+    {%- if var('hubspot_enabled') %}
     select * from hubspot_company_records
+    {%- endif %}
+    {%- if var('hubspot_enabled') and var('salesforce_enabled') %}
     union all
+    {%- endif %}
+    {%- if var('salesforce_enabled') %}
     select * from salesforce_account_records
+    {%- endif %}
 ),
 
 final as (

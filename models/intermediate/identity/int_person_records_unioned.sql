@@ -1,8 +1,11 @@
 {#- Every CRM person record in one shape: HubSpot contacts (active and archived), the HubSpot contacts merged
     away into a survivor (no longer in raw: only their id and survivor are known), Salesforce leads and
-    Salesforce contacts. Nothing is filtered: test, invalid, deleted and merged records are all here, flagged. -#}
+    Salesforce contacts, of the CRMs switched on (vars `hubspot_enabled`, `salesforce_enabled`). Nothing is
+    filtered: test, invalid, deleted and merged records are all here, flagged. -#}
 
 with
+
+{%- if var('hubspot_enabled') %}
 
 hubspot_contacts as (
     select
@@ -24,12 +27,20 @@ hubspot_contacts as (
     from {{ ref('stg_hubspot__contacts') }}
 ),
 
+{%- endif %}
+
+{%- if var('hubspot_enabled') %}
+
 hubspot_contact_merges as (
     select
         contact_id,
         merged_contact_id
     from {{ ref('stg_hubspot__contact_merges') }}
 ),
+
+{%- endif %}
+
+{%- if var('salesforce_enabled') %}
 
 salesforce_leads as (
     select
@@ -52,6 +63,10 @@ salesforce_leads as (
     from {{ ref('stg_salesforce__leads') }}
 ),
 
+{%- endif %}
+
+{%- if var('salesforce_enabled') %}
+
 salesforce_contacts as (
     select
         contact_id,
@@ -71,12 +86,20 @@ salesforce_contacts as (
     from {{ ref('stg_salesforce__contacts') }}
 ),
 
+{%- endif %}
+
+{%- if var('salesforce_enabled') %}
+
 salesforce_accounts as (
     select
         account_id,
         account_name
     from {{ ref('stg_salesforce__accounts') }}
 ),
+
+{%- endif %}
+
+{%- if var('hubspot_enabled') %}
 
 hubspot_contact_records as (
     select
@@ -105,6 +128,10 @@ hubspot_contact_records as (
         updated_at
     from hubspot_contacts
 ),
+
+{%- endif %}
+
+{%- if var('hubspot_enabled') %}
 
 merged_hubspot_contact_records as (
     -- The loader hard-deletes a contact merged into another (HubSpot no longer returns it); the survivor's
@@ -136,6 +163,10 @@ merged_hubspot_contact_records as (
     where hubspot_contacts.contact_id is null
 ),
 
+{%- endif %}
+
+{%- if var('salesforce_enabled') %}
+
 salesforce_lead_records as (
     select
         'salesforce' as source_system,
@@ -163,6 +194,10 @@ salesforce_lead_records as (
         updated_at
     from salesforce_leads
 ),
+
+{%- endif %}
+
+{%- if var('salesforce_enabled') %}
 
 salesforce_contact_records as (
     select
@@ -194,14 +229,22 @@ salesforce_contact_records as (
         on salesforce_contacts.account_id = salesforce_accounts.account_id
 ),
 
+{%- endif %}
+
 unioned as (
+    {%- if var('hubspot_enabled') %}
     select * from hubspot_contact_records
     union all
     select * from merged_hubspot_contact_records
+    {%- endif %}
+    {%- if var('hubspot_enabled') and var('salesforce_enabled') %}
     union all
+    {%- endif %}
+    {%- if var('salesforce_enabled') %}
     select * from salesforce_lead_records
     union all
     select * from salesforce_contact_records
+    {%- endif %}
 ),
 
 final as (

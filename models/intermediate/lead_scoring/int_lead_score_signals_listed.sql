@@ -22,6 +22,8 @@ touchpoints as (
     from {{ ref('int_touchpoints_unioned') }}
 ),
 
+{%- if var('hubspot_enabled') %}
+
 email_events as (
     select
         email_event_id,
@@ -31,6 +33,8 @@ email_events as (
     from {{ ref('stg_hubspot__email_events') }}
     where event_type = 'open'
 ),
+
+{%- endif %}
 
 people as (
     select
@@ -60,6 +64,8 @@ touch_signals as (
     from touchpoints
 ),
 
+{%- if var('hubspot_enabled') %}
+
 email_signals as (
     select
         {{ dbt.hash(dbt.concat(["'email|'", 'email_events.email_event_id'])) }} as signal_id,
@@ -73,6 +79,8 @@ email_signals as (
         on email_events.recipient_email = people.email
 ),
 
+{%- endif %}
+
 unioned as (
     select
         signal_id,
@@ -83,6 +91,7 @@ unioned as (
         platform
     from touch_signals
     where signal_type is not null
+    {%- if var('hubspot_enabled') %}
     union all
     select
         signal_id,
@@ -92,6 +101,7 @@ unioned as (
         channel,
         platform
     from email_signals
+    {%- endif %}
 ),
 
 final as (

@@ -110,6 +110,13 @@
         'is_record_excluded': 'true', 'missing_from': {'relation': referenced, 'key': key, 'on': referenced_key},
     }) -%}
 {%- endfor %}
+{#- Only the checks of the CRMs switched on (vars `salesforce_enabled`, `hubspot_enabled`). #}
+{%- if not var('salesforce_enabled') %}
+    {%- set checks = checks | rejectattr('source_system', 'equalto', sf) | list %}
+{%- endif %}
+{%- if not var('hubspot_enabled') %}
+    {%- set checks = checks | rejectattr('source_system', 'equalto', hs) | list %}
+{%- endif %}
 
 with
 
@@ -131,12 +138,18 @@ person_crosswalk as (
     from {{ ref('int_person_records_mapped') }}
 ),
 
+{%- if var('salesforce_enabled') %}
+
 salesforce_leads as (
     select
         lead_id,
         has_missing_company
     from {{ ref('stg_salesforce__leads') }}
 ),
+
+{%- endif %}
+
+{%- if var('salesforce_enabled') %}
 
 salesforce_contacts as (
     select
@@ -146,10 +159,18 @@ salesforce_contacts as (
     from {{ ref('stg_salesforce__contacts') }}
 ),
 
+{%- endif %}
+
+{%- if var('salesforce_enabled') %}
+
 salesforce_accounts as (
     select account_id
     from {{ ref('stg_salesforce__accounts') }}
 ),
+
+{%- endif %}
+
+{%- if var('salesforce_enabled') %}
 
 salesforce_opportunities as (
     select
@@ -159,6 +180,10 @@ salesforce_opportunities as (
     from {{ ref('stg_salesforce__opportunities') }}
 ),
 
+{%- endif %}
+
+{%- if var('salesforce_enabled') %}
+
 salesforce_opportunity_contact_roles as (
     select
         opportunity_contact_role_id,
@@ -166,6 +191,10 @@ salesforce_opportunity_contact_roles as (
         contact_id
     from {{ ref('stg_salesforce__opportunity_contact_roles') }}
 ),
+
+{%- endif %}
+
+{%- if var('salesforce_enabled') %}
 
 salesforce_campaign_members as (
     select
@@ -175,15 +204,27 @@ salesforce_campaign_members as (
     from {{ ref('stg_salesforce__campaign_members') }}
 ),
 
+{%- endif %}
+
+{%- if var('hubspot_enabled') %}
+
 hubspot_companies as (
     select company_id
     from {{ ref('stg_hubspot__companies') }}
 ),
 
+{%- endif %}
+
+{%- if var('hubspot_enabled') %}
+
 hubspot_deals as (
     select deal_id
     from {{ ref('stg_hubspot__deals') }}
 ),
+
+{%- endif %}
+
+{%- if var('hubspot_enabled') %}
 
 hubspot_contact_company_associations as (
     select
@@ -195,6 +236,10 @@ hubspot_contact_company_associations as (
     from {{ ref('stg_hubspot__contact_company_associations') }}
 ),
 
+{%- endif %}
+
+{%- if var('hubspot_enabled') %}
+
 hubspot_deal_contact_associations as (
     select
         deal_id,
@@ -204,6 +249,10 @@ hubspot_deal_contact_associations as (
         ]) }} as association_id
     from {{ ref('stg_hubspot__deal_contact_associations') }}
 ),
+
+{%- endif %}
+
+{%- if var('hubspot_enabled') %}
 
 hubspot_deal_company_associations as (
     select
@@ -215,12 +264,20 @@ hubspot_deal_company_associations as (
     from {{ ref('stg_hubspot__deal_company_associations') }}
 ),
 
+{%- endif %}
+
+{%- if var('hubspot_enabled') %}
+
 hubspot_page_views as (
     select
         page_view_id,
         contact_id
     from {{ ref('stg_hubspot__page_views') }}
 ),
+
+{%- endif %}
+
+{%- if var('hubspot_enabled') %}
 
 hubspot_email_events as (
     select
@@ -229,12 +286,18 @@ hubspot_email_events as (
     from {{ ref('stg_hubspot__email_events') }}
 ),
 
+{%- endif %}
+
+{%- if var('hubspot_enabled') %}
+
 hubspot_form_submissions as (
     select
         form_submission_id,
         email
     from {{ ref('stg_hubspot__form_submissions') }}
 ),
+
+{%- endif %}
 
 -- Person records, and the records references may point at ----------------------------------------------
 

@@ -1,5 +1,6 @@
 {#- One row per marketing touch of a known person, from the four kinds of touch (one model each): web
-    sessions, HubSpot form submissions, HubSpot marketing e-mail clicks and Salesforce campaign responses.
+    sessions, HubSpot form submissions, HubSpot marketing e-mail clicks and Salesforce campaign responses
+    (those of the CRMs switched on: vars `hubspot_enabled`, `salesforce_enabled`).
     Each touch gets the channel int_traffic_sources_classified gives its traffic source and medium; paid
     touches also get their ad platform, the platform's short name (`channel_platform`, which splits Paid
     Social into Meta and LinkedIn), campaign key (the key of int_ad_spend_days_unioned) and ad. -#}
@@ -13,11 +14,17 @@
 
 with
 
+{%- if var('hubspot_enabled') %}
+
 web_session_touchpoints as (
     select
         {{ touch_columns | join(',\n        ') }}
     from {{ ref('int_web_session_touchpoints_listed') }}
 ),
+
+{%- endif %}
+
+{%- if var('hubspot_enabled') %}
 
 form_submission_touchpoints as (
     select
@@ -25,17 +32,27 @@ form_submission_touchpoints as (
     from {{ ref('int_form_submission_touchpoints_matched') }}
 ),
 
+{%- endif %}
+
+{%- if var('hubspot_enabled') %}
+
 email_click_touchpoints as (
     select
         {{ touch_columns | join(',\n        ') }}
     from {{ ref('int_email_click_touchpoints_matched') }}
 ),
 
+{%- endif %}
+
+{%- if var('salesforce_enabled') %}
+
 campaign_response_touchpoints as (
     select
         {{ touch_columns | join(',\n        ') }}
     from {{ ref('int_campaign_response_touchpoints_matched') }}
 ),
+
+{%- endif %}
 
 traffic_sources as (
     select
@@ -48,13 +65,19 @@ traffic_sources as (
 ),
 
 unioned as (
+    {%- if var('hubspot_enabled') %}
     select * from web_session_touchpoints
     union all
     select * from form_submission_touchpoints
     union all
     select * from email_click_touchpoints
+    {%- endif %}
+    {%- if var('hubspot_enabled') and var('salesforce_enabled') %}
     union all
+    {%- endif %}
+    {%- if var('salesforce_enabled') %}
     select * from campaign_response_touchpoints
+    {%- endif %}
 ),
 
 channels as (

@@ -2,9 +2,11 @@
     `channel_mapping` gives it (every matching row is a candidate, a pattern being a value or `*`; the lowest
     priority wins; `Other` when none matches), the ad platform of the winning row (`channel_platform`, null
     unless the row is paid) and whether the channel is a paid one (a channel some seed row names a platform
-    for). -#}
+    for). Only the touches of the CRMs switched on (vars `hubspot_enabled`, `salesforce_enabled`). -#}
 
 with
+
+{%- if var('hubspot_enabled') %}
 
 web_session_touchpoints as (
     select
@@ -13,12 +15,20 @@ web_session_touchpoints as (
     from {{ ref('int_web_session_touchpoints_listed') }}
 ),
 
+{%- endif %}
+
+{%- if var('hubspot_enabled') %}
+
 form_submission_touchpoints as (
     select
         traffic_source,
         traffic_medium
     from {{ ref('int_form_submission_touchpoints_matched') }}
 ),
+
+{%- endif %}
+
+{%- if var('hubspot_enabled') %}
 
 email_click_touchpoints as (
     select
@@ -27,12 +37,18 @@ email_click_touchpoints as (
     from {{ ref('int_email_click_touchpoints_matched') }}
 ),
 
+{%- endif %}
+
+{%- if var('salesforce_enabled') %}
+
 campaign_response_touchpoints as (
     select
         traffic_source,
         traffic_medium
     from {{ ref('int_campaign_response_touchpoints_matched') }}
 ),
+
+{%- endif %}
 
 channel_mapping as (
     select
@@ -45,6 +61,7 @@ channel_mapping as (
 ),
 
 traffic_sources as (
+    {%- if var('hubspot_enabled') %}
     select
         traffic_source,
         traffic_medium
@@ -59,11 +76,16 @@ traffic_sources as (
         traffic_source,
         traffic_medium
     from email_click_touchpoints
+    {%- endif %}
+    {%- if var('hubspot_enabled') and var('salesforce_enabled') %}
     union
+    {%- endif %}
+    {%- if var('salesforce_enabled') %}
     select
         traffic_source,
         traffic_medium
     from campaign_response_touchpoints
+    {%- endif %}
 ),
 
 paid_channels as (
