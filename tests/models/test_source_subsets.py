@@ -169,7 +169,9 @@ def test_every_models_credits_sum_to_one_per_conversion(subset) -> None:
         """
     )
     assert bad == []
-    models = {row[0] for row in wh.query("select distinct attribution_model from marts.fct_attribution")}
+    models = {
+        row[0] for row in wh.query("select distinct attribution_model from marts.fct_attribution")
+    }
     assert {"first_touch", "last_touch", "linear", "markov"} <= models
 
 
@@ -179,16 +181,21 @@ def test_hubspot_alone_turns_deals_into_the_funnel(subset) -> None:
     name, enabled, wh = subset
     if "salesforce" in enabled:
         pytest.skip("Salesforce is loaded: opportunities are Salesforce's")
-    live_deals = wh.scalar("select count(*) from raw_hubspot.deals where not coalesce(archived, false)")
+    live_deals = wh.scalar(
+        "select count(*) from raw_hubspot.deals where not coalesce(archived, false)"
+    )
     assert wh.scalar("select count(*) from marts.fct_opportunities") == live_deals
     stages = {row[0] for row in wh.query("select distinct stage_name from marts.fct_opportunities")}
     assert {"Closed Won", "Closed Lost"} <= stages
-    assert wh.scalar(
-        "select count(*) from marts.fct_opportunities where primary_person_id is null"
-    ) == 0
+    assert (
+        wh.scalar("select count(*) from marts.fct_opportunities where primary_person_id is null")
+        == 0
+    )
     assert wh.scalar(
         "select count(*) from marts.dim_people where became_opportunity_at is not null"
     ) >= wh.scalar("select count(distinct primary_person_id) from marts.fct_opportunities")
-    assert wh.scalar("select count(*) from marts.fct_lead_scores") == wh.scalar(
-        "select count(*) from marts.dim_people where not is_deleted"
-    ) or wh.scalar("select count(*) from marts.fct_lead_scores") > 0
+    assert (
+        wh.scalar("select count(*) from marts.fct_lead_scores")
+        == wh.scalar("select count(*) from marts.dim_people where not is_deleted")
+        or wh.scalar("select count(*) from marts.fct_lead_scores") > 0
+    )
