@@ -3,7 +3,8 @@
     (those of the CRMs switched on: vars `hubspot_enabled`, `salesforce_enabled`).
     Each touch gets the channel int_traffic_sources_classified gives its traffic source and medium; paid
     touches also get their ad platform, the platform's short name (`channel_platform`, which splits Paid
-    Social into Meta and LinkedIn), campaign key (the key of int_ad_spend_days_unioned) and ad. -#}
+    Social into Meta and LinkedIn), campaign key (the key of int_ad_spend_days_unioned, for the platforms
+    switched on: a platform whose spend is not loaded has no campaign to key) and ad. -#}
 
 {%- set touch_columns = [
     'touchpoint_type', 'source_system', 'source_record_id', 'person_id', 'touched_at', 'web_session_id',
@@ -11,6 +12,12 @@
     'utm_content', 'utm_term', 'click_id_type', 'form_id', 'email_campaign_id', 'salesforce_campaign_id',
     'salesforce_campaign_type', 'traffic_source', 'traffic_medium',
 ] -%}
+
+{#- The ad platforms whose spend the warehouse loads (vars `<platform>_enabled`), quoted for an `in` list. -#}
+{%- set loaded_platforms = [] -%}
+{%- for platform in ['google_ads', 'facebook_ads', 'linkedin_ads'] if var(platform ~ '_enabled') -%}
+    {%- do loaded_platforms.append("'" ~ platform ~ "'") -%}
+{%- endfor %}
 
 with
 
@@ -147,8 +154,10 @@ final as (
         case
             when salesforce_campaign_id is not null
                 then {{ dbt.concat(["'salesforce:'", 'salesforce_campaign_id']) }}
-            when platform is not null and utm_campaign is not null
+            {%- if loaded_platforms %}
+            when platform in ({{ loaded_platforms | join(', ') }}) and utm_campaign is not null
                 then {{ dbt.concat(['platform', "':'", 'lower(utm_campaign)']) }}
+            {%- endif %}
         end as campaign_key,
         case when platform is not null then utm_content end as ad_id,
         salesforce_campaign_id,
