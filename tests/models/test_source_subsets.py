@@ -158,7 +158,11 @@ def test_the_build_runs_the_enabled_models_only(subset: Subset) -> None:
     CRM-only models follow the CRMs (HubSpot deals become opportunities only without Salesforce)."""
     wh = subset.warehouse
     assert wh.failures() == []
-    built = {r["unique_id"].split(".")[-1] for r in wh.results if r["status"] == "success"}
+    built = {
+        r["unique_id"].split(".")[-1]
+        for r in wh.results
+        if r["status"] == "success" and r["unique_id"].split(".")[0] in ("model", "seed")
+    }
     enabled = {
         node["name"]
         for node in subset.manifest["nodes"].values()
@@ -174,7 +178,7 @@ def test_the_build_runs_the_enabled_models_only(subset: Subset) -> None:
 
 def test_every_mart_holds_its_grain(subset: Subset) -> None:
     """Each uniqueness test dbt declares on a mart holds, run here as a query, and no mart is
-    empty (but the ad platforms' daily facts when no platform is loaded)."""
+    empty (but, with no ad platform, the daily ad facts, and the campaigns without Salesforce)."""
     wh = subset.warehouse
     nodes = subset.manifest["nodes"]
     checked = set()
@@ -188,7 +192,9 @@ def test_every_mart_holds_its_grain(subset: Subset) -> None:
         kwargs = meta["kwargs"]
         columns = kwargs.get("combination_of_columns") or [kwargs["column_name"]]
         where = test["config"].get("where") or "true"
-        key = ", ".join(f"coalesce(cast({column} as varchar), '<null>')" for column in columns)
+        if meta["name"] == "unique":  # as dbt's: nulls are not duplicates
+            where = f"({where}) and {columns[0]} is not null"
+        key = ", ".join(columns)
         duplicates = wh.scalar(
             f"select count(*) from (select {key} from marts.{model['alias']} where {where} "
             f"group by {key} having count(*) > 1)"
@@ -196,10 +202,13 @@ def test_every_mart_holds_its_grain(subset: Subset) -> None:
         assert duplicates == 0, (model["alias"], columns)
         checked.add(model["alias"])
     assert {"fct_opportunities", "dim_people", "fct_attribution", "rpt_marketing_roi"} <= checked
-    has_spend = bool(set(AD_PLATFORMS) & set(subset.enabled))
-    for table in checked:
-        if table != "fct_ad_performance_daily" or has_spend:
-            assert wh.scalar(f"select count(*) from marts.{table}") > 0, table
+    may_be_empty = set()
+    if not set(AD_PLATFORMS) & set(subset.enabled):  # no spend; campaigns only Salesforce's
+        may_be_empty = {"fct_ad_performance_daily"} | (
+            set() if "salesforce" in subset.enabled else {"dim_campaigns"}
+        )
+    for table in checked - may_be_empty:
+        assert wh.scalar(f"select count(*) from marts.{table}") > 0, table
 
 
 def test_the_marts_keys_join_to_their_dimensions(subset: Subset) -> None:
@@ -209,13 +218,16 @@ def test_the_marts_keys_join_to_their_dimensions(subset: Subset) -> None:
     orphans = {
         "opportunity person": """
             select count(*) from marts.fct_opportunities
-            where primary_person_id not in (select person_id from marts.dim_people)""",
+            where primary_person_id is not null
+                and primary_person_id not in (select person_id from marts.dim_people)""",
         "opportunity account": """
             select count(*) from marts.fct_opportunities
-            where account_id not in (select account_id from marts.dim_accounts)""",
+            where account_id is not null
+                and account_id not in (select account_id from marts.dim_accounts)""",
         "attribution campaign": """
             select count(*) from marts.fct_attribution
-            where campaign_key not in (select campaign_key from marts.dim_campaigns)""",
+            where campaign_key is not null
+                and campaign_key not in (select campaign_key from marts.dim_campaigns)""",
         "lead score person": """
             select count(*) from marts.fct_lead_scores
             where person_id not in (select person_id from marts.dim_people)""",
@@ -290,8 +302,8 @@ def test_spend_reconciles_to_the_raw_tables_to_the_cent(subset: Subset, built_wa
 
 
 def test_every_models_credits_sum_to_one_per_conversion(subset: Subset, built_warehouse) -> None:
-    """Every attribution model of the full build credits every conversion: credits add up to 1
-    and attributed amounts to the conversion's amount to the cent."""
+    """Every attribution model of the full build credits the same conversions (those with a
+    journey): credits add up to 1 and attributed amounts to the conversion's amount to the cent."""
     wh = subset.warehouse
     bad = wh.query(
         """
@@ -309,11 +321,12 @@ def test_every_models_credits_sum_to_one_per_conversion(subset: Subset, built_wa
         "select attribution_model, count(distinct conversion_id) from marts.fct_attribution "
         "group by 1 order by 1"
     )
-    conversions = wh.scalar("select count(*) from main.int_attribution_conversions_listed")
+    credited = wh.scalar("select count(distinct conversion_id) from marts.fct_attribution")
     models = [row[0] for row in built_warehouse.query(
         "select distinct attribution_model from marts.fct_attribution order by 1"
     )]  # fmt: skip
-    assert per_model == [(model, conversions) for model in models]
+    assert credited > 0
+    assert per_model == [(model, credited) for model in models]
 
 
 def test_roi_reports_outcomes_and_spend_only_when_loaded(subset: Subset) -> None:
