@@ -12,88 +12,88 @@ with
 
 {%- if var('google_ads_enabled') %}
 
-google_ads_spend_days as (
-    select
-        platform,
-        ad_account_id,
-        campaign_id,
-        campaign_name,
-        ad_group_id,
-        ad_group_name,
-        ad_id,
-        ad_name,
-        report_date,
-        account_time_zone,
-        report_time_zone,
-        spend,
-        currency_code,
-        impressions,
-        clicks,
-        platform_conversions,
-        utm_campaign,
-        is_campaign_level
-    from {{ ref('int_google_ads_spend_days_listed') }}
-),
+    google_ads_spend_days as (
+        select
+            platform,
+            ad_account_id,
+            campaign_id,
+            campaign_name,
+            ad_group_id,
+            ad_group_name,
+            ad_id,
+            ad_name,
+            report_date,
+            account_time_zone,
+            report_time_zone,
+            spend,
+            currency_code,
+            impressions,
+            clicks,
+            platform_conversions,
+            utm_campaign,
+            is_campaign_level
+        from {{ ref('int_google_ads_spend_days_listed') }}
+    ),
 
 {%- endif %}
 
 {%- if var('facebook_ads_enabled') %}
 
-facebook_ads_spend_days as (
-    select
-        platform,
-        ad_account_id,
-        campaign_id,
-        campaign_name,
-        ad_group_id,
-        ad_group_name,
-        ad_id,
-        ad_name,
-        report_date,
-        account_time_zone,
-        report_time_zone,
-        spend,
-        currency_code,
-        impressions,
-        clicks,
-        platform_conversions,
-        utm_campaign,
-        is_campaign_level
-    from {{ ref('int_facebook_ads_spend_days_listed') }}
-),
+    facebook_ads_spend_days as (
+        select
+            platform,
+            ad_account_id,
+            campaign_id,
+            campaign_name,
+            ad_group_id,
+            ad_group_name,
+            ad_id,
+            ad_name,
+            report_date,
+            account_time_zone,
+            report_time_zone,
+            spend,
+            currency_code,
+            impressions,
+            clicks,
+            platform_conversions,
+            utm_campaign,
+            is_campaign_level
+        from {{ ref('int_facebook_ads_spend_days_listed') }}
+    ),
 
 {%- endif %}
 
 {%- if var('linkedin_ads_enabled') %}
 
-linkedin_ads_spend_days as (
-    select
-        platform,
-        ad_account_id,
-        campaign_id,
-        campaign_name,
-        ad_group_id,
-        ad_group_name,
-        ad_id,
-        ad_name,
-        report_date,
-        account_time_zone,
-        report_time_zone,
-        spend,
-        currency_code,
-        impressions,
-        clicks,
-        platform_conversions,
-        utm_campaign,
-        is_campaign_level
-    from {{ ref('int_linkedin_ads_spend_days_listed') }}
-),
+    linkedin_ads_spend_days as (
+        select
+            platform,
+            ad_account_id,
+            campaign_id,
+            campaign_name,
+            ad_group_id,
+            ad_group_name,
+            ad_id,
+            ad_name,
+            report_date,
+            account_time_zone,
+            report_time_zone,
+            spend,
+            currency_code,
+            impressions,
+            clicks,
+            platform_conversions,
+            utm_campaign,
+            is_campaign_level
+        from {{ ref('int_linkedin_ads_spend_days_listed') }}
+    ),
 
 {%- endif %}
 
 {%- if not platforms %}
 
-no_spend_days as (
+    no_spend_days as (
     {{ no_rows([
         ('platform', dbt.type_string()), ('ad_account_id', dbt.type_string()), ('campaign_id', dbt.type_string()),
         ('campaign_name', dbt.type_string()), ('ad_group_id', dbt.type_string()),
@@ -104,14 +104,14 @@ no_spend_days as (
         ('platform_conversions', dbt.type_float()), ('utm_campaign', dbt.type_string()),
         ('is_campaign_level', dbt.type_boolean()),
     ]) }}
-),
-{%- do platforms.append('no') %}
+    ),
+    {%- do platforms.append('no') %}
 {%- endif %}
 
 unioned as (
     {%- for platform in platforms %}
-    select * from {{ platform }}_spend_days
-    {{- '\n    union all' if not loop.last }}
+        select * from {{ platform }}_spend_days
+        {{- '\n    union all' if not loop.last }}
     {%- endfor %}
 ),
 

@@ -65,19 +65,19 @@ joined as (
         deals.deal_id as opportunity_id,
         ranked_companies.company_id as account_id,
         deals.deal_name as opportunity_name,
-        coalesce(pipeline_stages.deal_stage_label, deals.deal_stage_id) as stage_name,
         deals.amount,
         deals.amount_currency,
-        deals.amount is null as has_missing_amount,
         deals.close_date,
         deals.close_at,
         pipeline_stages.probability,
-        coalesce(pipeline_stages.is_closed, false) as is_closed,
-        coalesce(pipeline_stages.is_won, false) as is_won,
         deals.owner_id,
         deals.created_at,
         deals.updated_at,
-        deals.is_deleted
+        deals.is_deleted,
+        coalesce(pipeline_stages.deal_stage_label, deals.deal_stage_id) as stage_name,
+        deals.amount is null as has_missing_amount,
+        coalesce(pipeline_stages.is_closed, false) as is_closed,
+        coalesce(pipeline_stages.is_won, false) as is_won
     from deals
     left join pipeline_stages
         on

@@ -29,9 +29,9 @@ opportunities as (
         created_at,
         updated_at
     {%- if var('salesforce_enabled') %}
-    from {{ ref('stg_salesforce__opportunities') }}
+        from {{ ref('stg_salesforce__opportunities') }}
     {%- else %}
-    from {{ ref('int_deals_mapped') }}
+        from {{ ref('int_deals_mapped') }}
     {%- endif %}
     where not is_deleted
 ),
@@ -64,13 +64,13 @@ account_records as (
         account_id
     from {{ ref('int_account_records_mapped') }}
     {%- if var('salesforce_enabled') %}
-    where
-        source_system = 'salesforce'
-        and source_object = 'Account'
+        where
+            source_system = 'salesforce'
+            and source_object = 'Account'
     {%- else %}
-    where
-        source_system = 'hubspot'
-        and source_object = 'companies'
+        where
+            source_system = 'hubspot'
+            and source_object = 'companies'
     {%- endif %}
 ),
 
@@ -125,9 +125,9 @@ joined as (
         opportunities.opportunity_id,
         opportunities.opportunity_name,
         {%- if var('salesforce_enabled') %}
-        opportunities.account_id as salesforce_account_id,
+            opportunities.account_id as salesforce_account_id,
         {%- else %}
-        cast(null as {{ dbt.type_string() }}) as salesforce_account_id,
+            cast(null as {{ dbt.type_string() }}) as salesforce_account_id,
         {%- endif %}
         account_records.account_id,
         ranked_people.person_id as primary_person_id,

@@ -9,32 +9,32 @@ with
 
 stage_history as (
     {%- if var('salesforce_enabled') %}
-    select
-        opportunity_history_id,
-        opportunity_id,
-        stage_name,
-        is_stage_change,
-        amount,
-        amount_currency,
-        probability,
-        forecast_category,
-        created_at,
-        is_deleted
-    from {{ ref('stg_salesforce__opportunity_stage_history') }}
+        select
+            opportunity_history_id,
+            opportunity_id,
+            stage_name,
+            is_stage_change,
+            amount,
+            amount_currency,
+            probability,
+            forecast_category,
+            created_at,
+            is_deleted
+        from {{ ref('stg_salesforce__opportunity_stage_history') }}
     {%- else %}
     -- HubSpot alone: a deal's current stage is its one known entry (int_deals_mapped).
-    select
-        opportunity_id as opportunity_history_id,
-        opportunity_id,
-        stage_name,
-        true as is_stage_change,
-        amount,
-        amount_currency,
-        probability,
-        forecast_category,
-        stage_entered_at as created_at,
-        is_deleted
-    from {{ ref('int_deals_mapped') }}
+        select
+            opportunity_id as opportunity_history_id,
+            opportunity_id,
+            stage_name,
+            true as is_stage_change,
+            amount,
+            amount_currency,
+            probability,
+            forecast_category,
+            stage_entered_at as created_at,
+            is_deleted
+        from {{ ref('int_deals_mapped') }}
     {%- endif %}
 ),
 
@@ -43,9 +43,9 @@ opportunities as (
         opportunity_id,
         is_deleted
     {%- if var('salesforce_enabled') %}
-    from {{ ref('stg_salesforce__opportunities') }}
+        from {{ ref('stg_salesforce__opportunities') }}
     {%- else %}
-    from {{ ref('int_deals_mapped') }}
+        from {{ ref('int_deals_mapped') }}
     {%- endif %}
 ),
 

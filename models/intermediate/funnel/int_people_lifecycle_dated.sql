@@ -35,46 +35,46 @@ people as (
 
 {%- if var('hubspot_enabled') %}
 
-hubspot_contacts as (
-    select
-        contact_id,
-        created_at,
-        became_lead_at,
-        became_mql_at,
-        became_sql_at,
-        became_opportunity_at,
-        became_customer_at
-    from {{ ref('stg_hubspot__contacts') }}
-    where not is_deleted
-),
+    hubspot_contacts as (
+        select
+            contact_id,
+            created_at,
+            became_lead_at,
+            became_mql_at,
+            became_sql_at,
+            became_opportunity_at,
+            became_customer_at
+        from {{ ref('stg_hubspot__contacts') }}
+        where not is_deleted
+    ),
 
 {%- endif %}
 
 {%- if var('salesforce_enabled') %}
 
-salesforce_leads as (
-    select
-        lead_id,
-        lead_source,
-        is_converted,
-        converted_date,
-        converted_contact_id,
-        created_at
-    from {{ ref('stg_salesforce__leads') }}
-    where not is_deleted
-),
+    salesforce_leads as (
+        select
+            lead_id,
+            lead_source,
+            is_converted,
+            converted_date,
+            converted_contact_id,
+            created_at
+        from {{ ref('stg_salesforce__leads') }}
+        where not is_deleted
+    ),
 
 {%- endif %}
 
 {%- if var('salesforce_enabled') %}
 
-salesforce_contacts as (
-    select
-        contact_id,
-        created_at
-    from {{ ref('stg_salesforce__contacts') }}
-    where not is_deleted
-),
+    salesforce_contacts as (
+        select
+            contact_id,
+            created_at
+        from {{ ref('stg_salesforce__contacts') }}
+        where not is_deleted
+    ),
 
 {%- endif %}
 
@@ -98,71 +98,71 @@ opportunities as (
 -- Every dated signal as (person, stage reached, when); stages ranked 1 lead ... 5 customer.
 {%- if var('hubspot_enabled') %}
 
-hubspot_signals as (
-    select
-        person_records.person_id,
-        hubspot_contacts.created_at,
-        hubspot_contacts.became_lead_at,
-        hubspot_contacts.became_mql_at,
-        hubspot_contacts.became_sql_at,
-        hubspot_contacts.became_opportunity_at,
-        hubspot_contacts.became_customer_at
-    from hubspot_contacts
-    inner join person_records
-        on
-            hubspot_contacts.contact_id = person_records.source_record_id
-            and person_records.source_system = 'hubspot'
-            and person_records.source_object = 'contacts'
-),
+    hubspot_signals as (
+        select
+            person_records.person_id,
+            hubspot_contacts.created_at,
+            hubspot_contacts.became_lead_at,
+            hubspot_contacts.became_mql_at,
+            hubspot_contacts.became_sql_at,
+            hubspot_contacts.became_opportunity_at,
+            hubspot_contacts.became_customer_at
+        from hubspot_contacts
+        inner join person_records
+            on
+                hubspot_contacts.contact_id = person_records.source_record_id
+                and person_records.source_system = 'hubspot'
+                and person_records.source_object = 'contacts'
+    ),
 
 {%- endif %}
 
 {%- if var('salesforce_enabled') %}
 
-lead_signals as (
-    select
-        person_records.person_id,
-        salesforce_leads.created_at,
-        coalesce(salesforce_leads.lead_source, '') not in (
-            {%- for lead_source in var('pre_mql_lead_sources') %}
-                '{{ lead_source }}'{{ ',' if not loop.last }}
-            {%- endfor %}
-        ) as is_created_at_mql,
-        case
-            when salesforce_leads.is_converted
-                then coalesce(
-                    case
-                        when cast(converted_contacts.created_at as date) = salesforce_leads.converted_date
-                            then converted_contacts.created_at
-                    end,
-                    cast(salesforce_leads.converted_date as {{ dbt.type_timestamp() }})
-                )
-        end as converted_at
-    from salesforce_leads
-    inner join person_records
-        on
-            salesforce_leads.lead_id = person_records.source_record_id
-            and person_records.source_system = 'salesforce'
-            and person_records.source_object = 'Lead'
-    left join salesforce_contacts as converted_contacts
-        on salesforce_leads.converted_contact_id = converted_contacts.contact_id
-),
+    lead_signals as (
+        select
+            person_records.person_id,
+            salesforce_leads.created_at,
+            coalesce(salesforce_leads.lead_source, '') not in (
+                {%- for lead_source in var('pre_mql_lead_sources') %}
+                    '{{ lead_source }}'{{ ',' if not loop.last }}
+                {%- endfor %}
+            ) as is_created_at_mql,
+            case
+                when salesforce_leads.is_converted
+                    then coalesce(
+                        case
+                            when cast(converted_contacts.created_at as date) = salesforce_leads.converted_date
+                                then converted_contacts.created_at
+                        end,
+                        cast(salesforce_leads.converted_date as {{ dbt.type_timestamp() }})
+                    )
+            end as converted_at
+        from salesforce_leads
+        inner join person_records
+            on
+                salesforce_leads.lead_id = person_records.source_record_id
+                and person_records.source_system = 'salesforce'
+                and person_records.source_object = 'Lead'
+        left join salesforce_contacts as converted_contacts
+            on salesforce_leads.converted_contact_id = converted_contacts.contact_id
+    ),
 
 {%- endif %}
 
 {%- if var('salesforce_enabled') %}
 
-contact_signals as (
-    select
-        person_records.person_id,
-        salesforce_contacts.created_at
-    from salesforce_contacts
-    inner join person_records
-        on
-            salesforce_contacts.contact_id = person_records.source_record_id
-            and person_records.source_system = 'salesforce'
-            and person_records.source_object = 'Contact'
-),
+    contact_signals as (
+        select
+            person_records.person_id,
+            salesforce_contacts.created_at
+        from salesforce_contacts
+        inner join person_records
+            on
+                salesforce_contacts.contact_id = person_records.source_record_id
+                and person_records.source_system = 'salesforce'
+                and person_records.source_object = 'Contact'
+    ),
 
 {%- endif %}
 
@@ -192,88 +192,88 @@ signals as (
     from opportunity_signals
     {%- if var('hubspot_enabled') %}
 
-    union all
+        union all
 
-    select
-        person_id,
-        1 as stage_rank,
-        created_at as signal_at
-    from hubspot_signals
+        select
+            person_id,
+            1 as stage_rank,
+            created_at as signal_at
+        from hubspot_signals
 
-    union all
+        union all
 
-    select
-        person_id,
-        1 as stage_rank,
-        became_lead_at as signal_at
-    from hubspot_signals
+        select
+            person_id,
+            1 as stage_rank,
+            became_lead_at as signal_at
+        from hubspot_signals
 
-    union all
+        union all
 
-    select
-        person_id,
-        2 as stage_rank,
-        became_mql_at as signal_at
-    from hubspot_signals
+        select
+            person_id,
+            2 as stage_rank,
+            became_mql_at as signal_at
+        from hubspot_signals
 
-    union all
+        union all
 
-    select
-        person_id,
-        3 as stage_rank,
-        became_sql_at as signal_at
-    from hubspot_signals
+        select
+            person_id,
+            3 as stage_rank,
+            became_sql_at as signal_at
+        from hubspot_signals
 
-    union all
+        union all
 
-    select
-        person_id,
-        4 as stage_rank,
-        became_opportunity_at as signal_at
-    from hubspot_signals
+        select
+            person_id,
+            4 as stage_rank,
+            became_opportunity_at as signal_at
+        from hubspot_signals
 
-    union all
+        union all
 
-    select
-        person_id,
-        5 as stage_rank,
-        became_customer_at as signal_at
-    from hubspot_signals
+        select
+            person_id,
+            5 as stage_rank,
+            became_customer_at as signal_at
+        from hubspot_signals
     {%- endif %}
     {%- if var('salesforce_enabled') %}
 
-    union all
+        union all
 
-    select
-        person_id,
-        1 as stage_rank,
-        created_at as signal_at
-    from lead_signals
+        select
+            person_id,
+            1 as stage_rank,
+            created_at as signal_at
+        from lead_signals
 
-    union all
+        union all
 
-    select
-        person_id,
-        2 as stage_rank,
-        created_at as signal_at
-    from lead_signals
-    where is_created_at_mql
+        select
+            person_id,
+            2 as stage_rank,
+            created_at as signal_at
+        from lead_signals
+        where is_created_at_mql
 
-    union all
+        union all
 
-    select
-        person_id,
-        3 as stage_rank,
-        converted_at as signal_at
-    from lead_signals
+        select
+            person_id,
+            3 as stage_rank,
+            converted_at as signal_at
+        from lead_signals
 
-    union all
+        union all
 
-    select
-        person_id,
-        1 as stage_rank,
-        created_at as signal_at
-    from contact_signals
+        select
+            person_id,
+            1 as stage_rank,
+            created_at as signal_at
+        from contact_signals
     {%- endif %}
 ),
 

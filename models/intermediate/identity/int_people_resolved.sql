@@ -59,10 +59,10 @@ account_crosswalk as (
 
 salesforce_contacts as (
     {%- if var('salesforce_enabled') %}
-    select
-        contact_id,
-        account_id
-    from {{ ref('stg_salesforce__contacts') }}
+        select
+            contact_id,
+            account_id
+        from {{ ref('stg_salesforce__contacts') }}
     {%- else %}
     {{ no_rows([('contact_id', dbt.type_string()), ('account_id', dbt.type_string())]) }}
     {%- endif %}

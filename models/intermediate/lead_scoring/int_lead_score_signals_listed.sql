@@ -24,15 +24,15 @@ touchpoints as (
 
 {%- if var('hubspot_enabled') %}
 
-email_events as (
-    select
-        email_event_id,
-        event_type,
-        recipient_email,
-        occurred_at
-    from {{ ref('stg_hubspot__email_events') }}
-    where event_type = 'open'
-),
+    email_events as (
+        select
+            email_event_id,
+            event_type,
+            recipient_email,
+            occurred_at
+        from {{ ref('stg_hubspot__email_events') }}
+        where event_type = 'open'
+    ),
 
 {%- endif %}
 
@@ -66,18 +66,18 @@ touch_signals as (
 
 {%- if var('hubspot_enabled') %}
 
-email_signals as (
-    select
-        {{ dbt.hash(dbt.concat(["'email|'", 'email_events.email_event_id'])) }} as signal_id,
-        people.person_id,
-        email_events.occurred_at,
-        'email_open' as signal_type,
-        'Email' as channel,
-        cast(null as {{ dbt.type_string() }}) as platform
-    from email_events
-    inner join people
-        on email_events.recipient_email = people.email
-),
+    email_signals as (
+        select
+            {{ dbt.hash(dbt.concat(["'email|'", 'email_events.email_event_id'])) }} as signal_id,
+            people.person_id,
+            email_events.occurred_at,
+            'email_open' as signal_type,
+            'Email' as channel,
+            cast(null as {{ dbt.type_string() }}) as platform
+        from email_events
+        inner join people
+            on email_events.recipient_email = people.email
+    ),
 
 {%- endif %}
 
@@ -92,15 +92,15 @@ unioned as (
     from touch_signals
     where signal_type is not null
     {%- if var('hubspot_enabled') %}
-    union all
-    select
-        signal_id,
-        person_id,
-        occurred_at,
-        signal_type,
-        channel,
-        platform
-    from email_signals
+        union all
+        select
+            signal_id,
+            person_id,
+            occurred_at,
+            signal_type,
+            channel,
+            platform
+        from email_signals
     {%- endif %}
 ),
 

@@ -23,41 +23,41 @@ with
 
 {%- if var('hubspot_enabled') %}
 
-web_session_touchpoints as (
-    select
-        {{ touch_columns | join(',\n        ') }}
-    from {{ ref('int_web_session_touchpoints_listed') }}
-),
+    web_session_touchpoints as (
+        select
+            {{ touch_columns | join(',\n        ') }}
+        from {{ ref('int_web_session_touchpoints_listed') }}
+    ),
 
 {%- endif %}
 
 {%- if var('hubspot_enabled') %}
 
-form_submission_touchpoints as (
-    select
-        {{ touch_columns | join(',\n        ') }}
-    from {{ ref('int_form_submission_touchpoints_matched') }}
-),
+    form_submission_touchpoints as (
+        select
+            {{ touch_columns | join(',\n        ') }}
+        from {{ ref('int_form_submission_touchpoints_matched') }}
+    ),
 
 {%- endif %}
 
 {%- if var('hubspot_enabled') %}
 
-email_click_touchpoints as (
-    select
-        {{ touch_columns | join(',\n        ') }}
-    from {{ ref('int_email_click_touchpoints_matched') }}
-),
+    email_click_touchpoints as (
+        select
+            {{ touch_columns | join(',\n        ') }}
+        from {{ ref('int_email_click_touchpoints_matched') }}
+    ),
 
 {%- endif %}
 
 {%- if var('salesforce_enabled') %}
 
-campaign_response_touchpoints as (
-    select
-        {{ touch_columns | join(',\n        ') }}
-    from {{ ref('int_campaign_response_touchpoints_matched') }}
-),
+    campaign_response_touchpoints as (
+        select
+            {{ touch_columns | join(',\n        ') }}
+        from {{ ref('int_campaign_response_touchpoints_matched') }}
+    ),
 
 {%- endif %}
 
@@ -73,17 +73,17 @@ traffic_sources as (
 
 unioned as (
     {%- if var('hubspot_enabled') %}
-    select * from web_session_touchpoints
-    union all
-    select * from form_submission_touchpoints
-    union all
-    select * from email_click_touchpoints
+        select * from web_session_touchpoints
+        union all
+        select * from form_submission_touchpoints
+        union all
+        select * from email_click_touchpoints
     {%- endif %}
     {%- if var('hubspot_enabled') and var('salesforce_enabled') %}
-    union all
+        union all
     {%- endif %}
     {%- if var('salesforce_enabled') %}
-    select * from campaign_response_touchpoints
+        select * from campaign_response_touchpoints
     {%- endif %}
 ),
 
@@ -155,8 +155,8 @@ final as (
             when salesforce_campaign_id is not null
                 then {{ dbt.concat(["'salesforce:'", 'salesforce_campaign_id']) }}
             {%- if loaded_platforms %}
-            when platform in ({{ loaded_platforms | join(', ') }}) and utm_campaign is not null
-                then {{ dbt.concat(['platform', "':'", 'lower(utm_campaign)']) }}
+                when platform in ({{ loaded_platforms | join(', ') }}) and utm_campaign is not null
+                    then {{ dbt.concat(['platform', "':'", 'lower(utm_campaign)']) }}
             {%- endif %}
         end as campaign_key,
         case when platform is not null then utm_content end as ad_id,

@@ -8,45 +8,45 @@ with
 
 {%- if var('hubspot_enabled') %}
 
-web_session_touchpoints as (
-    select
-        traffic_source,
-        traffic_medium
-    from {{ ref('int_web_session_touchpoints_listed') }}
-),
+    web_session_touchpoints as (
+        select
+            traffic_source,
+            traffic_medium
+        from {{ ref('int_web_session_touchpoints_listed') }}
+    ),
 
 {%- endif %}
 
 {%- if var('hubspot_enabled') %}
 
-form_submission_touchpoints as (
-    select
-        traffic_source,
-        traffic_medium
-    from {{ ref('int_form_submission_touchpoints_matched') }}
-),
+    form_submission_touchpoints as (
+        select
+            traffic_source,
+            traffic_medium
+        from {{ ref('int_form_submission_touchpoints_matched') }}
+    ),
 
 {%- endif %}
 
 {%- if var('hubspot_enabled') %}
 
-email_click_touchpoints as (
-    select
-        traffic_source,
-        traffic_medium
-    from {{ ref('int_email_click_touchpoints_matched') }}
-),
+    email_click_touchpoints as (
+        select
+            traffic_source,
+            traffic_medium
+        from {{ ref('int_email_click_touchpoints_matched') }}
+    ),
 
 {%- endif %}
 
 {%- if var('salesforce_enabled') %}
 
-campaign_response_touchpoints as (
-    select
-        traffic_source,
-        traffic_medium
-    from {{ ref('int_campaign_response_touchpoints_matched') }}
-),
+    campaign_response_touchpoints as (
+        select
+            traffic_source,
+            traffic_medium
+        from {{ ref('int_campaign_response_touchpoints_matched') }}
+    ),
 
 {%- endif %}
 
@@ -62,29 +62,29 @@ channel_mapping as (
 
 traffic_sources as (
     {%- if var('hubspot_enabled') %}
-    select
-        traffic_source,
-        traffic_medium
-    from web_session_touchpoints
-    union
-    select
-        traffic_source,
-        traffic_medium
-    from form_submission_touchpoints
-    union
-    select
-        traffic_source,
-        traffic_medium
-    from email_click_touchpoints
+        select
+            traffic_source,
+            traffic_medium
+        from web_session_touchpoints
+        union
+        select
+            traffic_source,
+            traffic_medium
+        from form_submission_touchpoints
+        union
+        select
+            traffic_source,
+            traffic_medium
+        from email_click_touchpoints
     {%- endif %}
     {%- if var('hubspot_enabled') and var('salesforce_enabled') %}
-    union
+        union
     {%- endif %}
     {%- if var('salesforce_enabled') %}
-    select
-        traffic_source,
-        traffic_medium
-    from campaign_response_touchpoints
+        select
+            traffic_source,
+            traffic_medium
+        from campaign_response_touchpoints
     {%- endif %}
 ),
 

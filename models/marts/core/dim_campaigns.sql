@@ -24,59 +24,59 @@ ad_spend_days as (
 
 {%- if var('google_ads_enabled') %}
 
-google_campaigns as (
-    select
-        campaign_id,
-        campaign_status,
-        advertising_channel_type,
-        start_date,
-        end_date
-    from {{ ref('stg_google_ads__campaigns') }}
-),
+    google_campaigns as (
+        select
+            campaign_id,
+            campaign_status,
+            advertising_channel_type,
+            start_date,
+            end_date
+        from {{ ref('stg_google_ads__campaigns') }}
+    ),
 
 {%- endif %}
 
 {%- if var('facebook_ads_enabled') %}
 
-facebook_campaigns as (
-    select
-        campaign_id,
-        campaign_status,
-        objective,
-        start_at,
-        stop_at
-    from {{ ref('stg_facebook_ads__campaigns') }}
-),
+    facebook_campaigns as (
+        select
+            campaign_id,
+            campaign_status,
+            objective,
+            start_at,
+            stop_at
+        from {{ ref('stg_facebook_ads__campaigns') }}
+    ),
 
 {%- endif %}
 
 {%- if var('linkedin_ads_enabled') %}
 
-linkedin_campaign_groups as (
-    select
-        campaign_group_id,
-        campaign_group_status,
-        run_start_at,
-        run_end_at
-    from {{ ref('stg_linkedin_ads__campaign_groups') }}
-),
+    linkedin_campaign_groups as (
+        select
+            campaign_group_id,
+            campaign_group_status,
+            run_start_at,
+            run_end_at
+        from {{ ref('stg_linkedin_ads__campaign_groups') }}
+    ),
 
 {%- endif %}
 
 {%- if var('salesforce_enabled') %}
 
-salesforce_campaigns as (
-    select
-        campaign_id,
-        campaign_name,
-        campaign_type,
-        campaign_status,
-        start_date,
-        end_date,
-        cost_currency,
-        is_deleted
-    from {{ ref('stg_salesforce__campaigns') }}
-),
+    salesforce_campaigns as (
+        select
+            campaign_id,
+            campaign_name,
+            campaign_type,
+            campaign_status,
+            start_date,
+            end_date,
+            cost_currency,
+            is_deleted
+        from {{ ref('stg_salesforce__campaigns') }}
+    ),
 
 {%- endif %}
 
@@ -174,32 +174,32 @@ ad_campaigns as (
 
 {%- if var('salesforce_enabled') %}
 
-crm_campaigns as (
-    select
-        {{ dbt.concat(["'salesforce:'", 'campaign_id']) }} as campaign_key,
-        'salesforce' as platform,
-        cast(null as {{ dbt.type_string() }}) as ad_account_id,
-        campaign_id,
-        campaign_name,
-        campaign_type,
-        campaign_status,
-        cast(null as {{ dbt.type_string() }}) as utm_campaign,
-        cost_currency as currency_code,
-        start_date,
-        end_date,
-        cast(null as date) as first_report_date,
-        cast(null as date) as last_report_date,
-        is_deleted
-    from salesforce_campaigns
-),
+    crm_campaigns as (
+        select
+            {{ dbt.concat(["'salesforce:'", 'campaign_id']) }} as campaign_key,
+            'salesforce' as platform,
+            cast(null as {{ dbt.type_string() }}) as ad_account_id,
+            campaign_id,
+            campaign_name,
+            campaign_type,
+            campaign_status,
+            cast(null as {{ dbt.type_string() }}) as utm_campaign,
+            cost_currency as currency_code,
+            start_date,
+            end_date,
+            cast(null as date) as first_report_date,
+            cast(null as date) as last_report_date,
+            is_deleted
+        from salesforce_campaigns
+    ),
 
 {%- endif %}
 
 campaigns as (
     select * from ad_campaigns
     {%- if var('salesforce_enabled') %}
-    union all
-    select * from crm_campaigns
+        union all
+        select * from crm_campaigns
     {%- endif %}
 ),
 
