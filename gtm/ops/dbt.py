@@ -17,6 +17,7 @@ from typing import Any
 
 from gtm import project
 from gtm.errors import GtmError
+from gtm.ops import switches
 
 BAD_STATUSES = frozenset({"error", "fail", "runtime error"})
 """dbt statuses that count as failures."""
@@ -211,6 +212,7 @@ def _invoke(
 
     args, workdir = project.dbt_invocation(root, warehouse)
     args += ["--log-path", str(logs_dir(root, warehouse))]
+    args += switches.vars_args(warehouse)  # the `<source>_enabled` vars: what the warehouse holds
     if not verbose:  # dbt's file log follows --log-level unless told otherwise
         args += ["--log-level", "none", "--log-level-file", "debug"]
     callbacks = [] if on_node is None else [_progress_callback(on_node)]

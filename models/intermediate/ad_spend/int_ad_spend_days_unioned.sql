@@ -1,84 +1,118 @@
 {#- Daily ad spend of every platform at one grain: date x platform x account x campaign x ad group x ad, from
     one model per platform (Google's campaign-level remainders included), with the spend in the reporting
-    currency and the campaign key touchpoints join on. -#}
+    currency and the campaign key touchpoints join on. Only the platforms switched on (vars
+    `<platform>_enabled`) are read; with none, no rows. -#}
+
+{%- set platforms = [] -%}
+{%- for platform in ['google_ads', 'facebook_ads', 'linkedin_ads'] if var(platform ~ '_enabled') -%}
+    {%- do platforms.append(platform) -%}
+{%- endfor %}
 
 with
 
-google_ads_spend_days as (
-    select
-        platform,
-        ad_account_id,
-        campaign_id,
-        campaign_name,
-        ad_group_id,
-        ad_group_name,
-        ad_id,
-        ad_name,
-        report_date,
-        account_time_zone,
-        report_time_zone,
-        spend,
-        currency_code,
-        impressions,
-        clicks,
-        platform_conversions,
-        utm_campaign,
-        is_campaign_level
-    from {{ ref('int_google_ads_spend_days_listed') }}
-),
+{%- if var('google_ads_enabled') %}
 
-facebook_ads_spend_days as (
-    select
-        platform,
-        ad_account_id,
-        campaign_id,
-        campaign_name,
-        ad_group_id,
-        ad_group_name,
-        ad_id,
-        ad_name,
-        report_date,
-        account_time_zone,
-        report_time_zone,
-        spend,
-        currency_code,
-        impressions,
-        clicks,
-        platform_conversions,
-        utm_campaign,
-        is_campaign_level
-    from {{ ref('int_facebook_ads_spend_days_listed') }}
-),
+    google_ads_spend_days as (
+        select
+            platform,
+            ad_account_id,
+            campaign_id,
+            campaign_name,
+            ad_group_id,
+            ad_group_name,
+            ad_id,
+            ad_name,
+            report_date,
+            account_time_zone,
+            report_time_zone,
+            spend,
+            currency_code,
+            impressions,
+            clicks,
+            platform_conversions,
+            utm_campaign,
+            is_campaign_level
+        from {{ ref('int_google_ads_spend_days_listed') }}
+    ),
 
-linkedin_ads_spend_days as (
-    select
-        platform,
-        ad_account_id,
-        campaign_id,
-        campaign_name,
-        ad_group_id,
-        ad_group_name,
-        ad_id,
-        ad_name,
-        report_date,
-        account_time_zone,
-        report_time_zone,
-        spend,
-        currency_code,
-        impressions,
-        clicks,
-        platform_conversions,
-        utm_campaign,
-        is_campaign_level
-    from {{ ref('int_linkedin_ads_spend_days_listed') }}
-),
+{%- endif %}
+
+{%- if var('facebook_ads_enabled') %}
+
+    facebook_ads_spend_days as (
+        select
+            platform,
+            ad_account_id,
+            campaign_id,
+            campaign_name,
+            ad_group_id,
+            ad_group_name,
+            ad_id,
+            ad_name,
+            report_date,
+            account_time_zone,
+            report_time_zone,
+            spend,
+            currency_code,
+            impressions,
+            clicks,
+            platform_conversions,
+            utm_campaign,
+            is_campaign_level
+        from {{ ref('int_facebook_ads_spend_days_listed') }}
+    ),
+
+{%- endif %}
+
+{%- if var('linkedin_ads_enabled') %}
+
+    linkedin_ads_spend_days as (
+        select
+            platform,
+            ad_account_id,
+            campaign_id,
+            campaign_name,
+            ad_group_id,
+            ad_group_name,
+            ad_id,
+            ad_name,
+            report_date,
+            account_time_zone,
+            report_time_zone,
+            spend,
+            currency_code,
+            impressions,
+            clicks,
+            platform_conversions,
+            utm_campaign,
+            is_campaign_level
+        from {{ ref('int_linkedin_ads_spend_days_listed') }}
+    ),
+
+{%- endif %}
+
+{%- if not platforms %}
+
+    no_spend_days as (
+    {{ no_rows([
+        ('platform', dbt.type_string()), ('ad_account_id', dbt.type_string()), ('campaign_id', dbt.type_string()),
+        ('campaign_name', dbt.type_string()), ('ad_group_id', dbt.type_string()),
+        ('ad_group_name', dbt.type_string()), ('ad_id', dbt.type_string()), ('ad_name', dbt.type_string()),
+        ('report_date', 'date'), ('account_time_zone', dbt.type_string()),
+        ('report_time_zone', dbt.type_string()), ('spend', 'decimal(18, 2)'),
+        ('currency_code', dbt.type_string()), ('impressions', dbt.type_bigint()), ('clicks', dbt.type_bigint()),
+        ('platform_conversions', dbt.type_float()), ('utm_campaign', dbt.type_string()),
+        ('is_campaign_level', dbt.type_boolean()),
+    ]) }}
+    ),
+    {%- do platforms.append('no') %}
+{%- endif %}
 
 unioned as (
-    select * from google_ads_spend_days
-    union all
-    select * from facebook_ads_spend_days
-    union all
-    select * from linkedin_ads_spend_days
+    {%- for platform in platforms %}
+        select * from {{ platform }}_spend_days
+        {{- '\n    union all' if not loop.last }}
+    {%- endfor %}
 ),
 
 final as (

@@ -1,6 +1,8 @@
 {#- One row per Meta (Facebook) ad and day (ads insights), with its campaign, ad set and ad names and the
     utm_campaign of its link: the columns int_ad_spend_days_unioned unions. -#}
 
+{{ config(enabled=var('facebook_ads_enabled')) }}
+
 with
 
 facebook_insights as (

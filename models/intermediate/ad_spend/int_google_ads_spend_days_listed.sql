@@ -3,6 +3,8 @@
     and ad, `is_campaign_level`), so spend adds up at every grain. The columns int_ad_spend_days_unioned
     unions. -#}
 
+{{ config(enabled=var('google_ads_enabled')) }}
+
 with
 
 google_ad_metrics as (

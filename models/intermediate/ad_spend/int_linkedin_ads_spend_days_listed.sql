@@ -1,6 +1,8 @@
 {#- One row per LinkedIn creative and day (creative analytics), its levels mapped to the others': campaign
     group -> campaign, campaign -> ad group, creative -> ad. The columns int_ad_spend_days_unioned unions. -#}
 
+{{ config(enabled=var('linkedin_ads_enabled')) }}
+
 with
 
 linkedin_analytics as (

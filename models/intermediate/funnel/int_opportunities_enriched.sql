@@ -1,7 +1,8 @@
 {#- One row per Salesforce opportunity that is not deleted: its account (Salesforce's and the resolved
     one), the person it belongs to, when it was created and closed, its amount in its own and the reporting
     currency, its current stage and how long it has been (or was) in the pipeline. Ages count up to
-    var('as_of_date'), never to the day of the build. -#}
+    var('as_of_date'), never to the day of the build. With HubSpot as the only CRM (var `salesforce_enabled`
+    off), the opportunities are HubSpot's deals (int_deals_mapped) and the account their company's. -#}
 
 {%- set as_of_at = "cast('" ~ var('as_of_date') ~ "' as " ~ dbt.type_timestamp() ~ ")" %}
 
@@ -27,7 +28,11 @@ opportunities as (
         owner_id,
         created_at,
         updated_at
-    from {{ ref('stg_salesforce__opportunities') }}
+    {%- if var('salesforce_enabled') %}
+        from {{ ref('stg_salesforce__opportunities') }}
+    {%- else %}
+        from {{ ref('int_deals_mapped') }}
+    {%- endif %}
     where not is_deleted
 ),
 
@@ -58,9 +63,15 @@ account_records as (
         source_record_id,
         account_id
     from {{ ref('int_account_records_mapped') }}
-    where
-        source_system = 'salesforce'
-        and source_object = 'Account'
+    {%- if var('salesforce_enabled') %}
+        where
+            source_system = 'salesforce'
+            and source_object = 'Account'
+    {%- else %}
+        where
+            source_system = 'hubspot'
+            and source_object = 'companies'
+    {%- endif %}
 ),
 
 current_stages as (
@@ -113,7 +124,11 @@ joined as (
     select
         opportunities.opportunity_id,
         opportunities.opportunity_name,
-        opportunities.account_id as salesforce_account_id,
+        {%- if var('salesforce_enabled') %}
+            opportunities.account_id as salesforce_account_id,
+        {%- else %}
+            cast(null as {{ dbt.type_string() }}) as salesforce_account_id,
+        {%- endif %}
         account_records.account_id,
         ranked_people.person_id as primary_person_id,
         coalesce(people_counts.linked_people, 0) as linked_people,

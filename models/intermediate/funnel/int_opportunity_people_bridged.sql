@@ -1,38 +1,85 @@
 {#- One row per (opportunity, person) linked in Salesforce: through a contact role (of the person's
     contact) or as the lead converted into the opportunity. A person linked several ways (two roles, or a
     role and the converted lead) is one row, so joining opportunities to people through it never fans out
-    beyond the people actually on the opportunity. -#}
+    beyond the people actually on the opportunity. With HubSpot as the only CRM, a deal's associated
+    contacts are its contact roles (the first one primary) and no lead is converted. -#}
 
 with
 
 opportunities as (
     select opportunity_id
-    from {{ ref('stg_salesforce__opportunities') }}
+    {%- if var('salesforce_enabled') %}
+        from {{ ref('stg_salesforce__opportunities') }}
+    {%- else %}
+        from {{ ref('int_deals_mapped') }}
+    {%- endif %}
     where not is_deleted
 ),
 
-contact_roles as (
-    select
-        opportunity_contact_role_id,
-        opportunity_id,
-        contact_id,
-        contact_role,
-        is_primary,
-        created_at
-    from {{ ref('stg_salesforce__opportunity_contact_roles') }}
-    where not is_deleted
-),
+{%- if var('salesforce_enabled') %}
 
-leads as (
-    select
-        lead_id,
-        converted_opportunity_id,
-        converted_date
-    from {{ ref('stg_salesforce__leads') }}
-    where
-        is_converted
-        and converted_opportunity_id is not null
-),
+    contact_roles as (
+        select
+            opportunity_contact_role_id,
+            opportunity_id,
+            contact_id,
+            contact_role,
+            is_primary,
+            created_at
+        from {{ ref('stg_salesforce__opportunity_contact_roles') }}
+        where not is_deleted
+    ),
+
+    leads as (
+        select
+            lead_id,
+            converted_opportunity_id,
+            converted_date
+        from {{ ref('stg_salesforce__leads') }}
+        where
+            is_converted
+            and converted_opportunity_id is not null
+    ),
+
+{%- else %}
+
+    deal_contact_associations as (
+        select
+            deal_id,
+            contact_id,
+            association_type_id
+        from {{ ref('stg_hubspot__deal_contact_associations') }}
+    ),
+
+    deals as (
+        select
+            opportunity_id,
+            created_at
+        from {{ ref('int_deals_mapped') }}
+    ),
+
+    -- HubSpot alone: a deal's associated contacts are its contact roles, linked when the deal was created; the
+    -- first (lowest association type, then contact id) is the primary one. HubSpot names no role.
+    contact_roles as (
+        select
+            {{ dbt.concat(['deal_contact_associations.deal_id', "':'", 'deal_contact_associations.contact_id']) }}
+                as opportunity_contact_role_id,
+            deal_contact_associations.deal_id as opportunity_id,
+            deal_contact_associations.contact_id,
+            cast(null as {{ dbt.type_string() }}) as contact_role,
+            row_number() over (
+                partition by deal_contact_associations.deal_id
+                order by
+                    deal_contact_associations.association_type_id,
+                    deal_contact_associations.contact_id
+            ) = 1 as is_primary,
+            deals.created_at
+        from deal_contact_associations
+        inner join deals
+            on deal_contact_associations.deal_id = deals.opportunity_id
+    ),
+
+{%- endif %}
 
 person_records as (
     select
@@ -41,7 +88,7 @@ person_records as (
         person_id
     from {{ ref('int_person_records_mapped') }}
     where
-        source_system = 'salesforce'
+        source_system = '{{ "salesforce" if var("salesforce_enabled") else "hubspot" }}'
         and not is_deleted
 ),
 
@@ -57,28 +104,34 @@ role_links as (
     inner join person_records
         on
             contact_roles.contact_id = person_records.source_record_id
-            and person_records.source_object = 'Contact'
+            and person_records.source_object = '{{ "Contact" if var("salesforce_enabled") else "contacts" }}'
 ),
 
-lead_links as (
-    select
-        leads.converted_opportunity_id as opportunity_id,
-        person_records.person_id,
-        'converted_lead' as link_source,
-        false as is_primary,
-        cast(null as {{ dbt.type_string() }}) as contact_role,
-        cast(leads.converted_date as {{ dbt.type_timestamp() }}) as linked_at
-    from leads
-    inner join person_records
-        on
-            leads.lead_id = person_records.source_record_id
-            and person_records.source_object = 'Lead'
-),
+{%- if var('salesforce_enabled') %}
+
+    lead_links as (
+        select
+            leads.converted_opportunity_id as opportunity_id,
+            person_records.person_id,
+            'converted_lead' as link_source,
+            false as is_primary,
+            cast(null as {{ dbt.type_string() }}) as contact_role,
+            cast(leads.converted_date as {{ dbt.type_timestamp() }}) as linked_at
+        from leads
+        inner join person_records
+            on
+                leads.lead_id = person_records.source_record_id
+                and person_records.source_object = 'Lead'
+    ),
+
+{%- endif %}
 
 links as (
     select * from role_links
-    union all
-    select * from lead_links
+    {%- if var('salesforce_enabled') %}
+        union all
+        select * from lead_links
+    {%- endif %}
 ),
 
 -- The role shown for a person with several: the primary one, else the earliest.

@@ -1,31 +1,52 @@
 {#- One row per stage an opportunity entered, in order: when it entered and left the stage. Salesforce's
     history rows that only change the amount, close date or probability are not stage entries; deleted
-    opportunities and their history are left out. -#}
+    opportunities and their history are left out. With HubSpot as the only CRM, whose stage history the
+    warehouse does not load, each deal has one entry: its current stage (int_deals_mapped). -#}
 
 {%- set as_of_at = "cast('" ~ var('as_of_date') ~ "' as " ~ dbt.type_timestamp() ~ ")" %}
 
 with
 
 stage_history as (
-    select
-        opportunity_history_id,
-        opportunity_id,
-        stage_name,
-        is_stage_change,
-        amount,
-        amount_currency,
-        probability,
-        forecast_category,
-        created_at,
-        is_deleted
-    from {{ ref('stg_salesforce__opportunity_stage_history') }}
+    {%- if var('salesforce_enabled') %}
+        select
+            opportunity_history_id,
+            opportunity_id,
+            stage_name,
+            is_stage_change,
+            amount,
+            amount_currency,
+            probability,
+            forecast_category,
+            created_at,
+            is_deleted
+        from {{ ref('stg_salesforce__opportunity_stage_history') }}
+    {%- else %}
+    -- HubSpot alone: a deal's current stage is its one known entry (int_deals_mapped).
+        select
+            opportunity_id as opportunity_history_id,
+            opportunity_id,
+            stage_name,
+            true as is_stage_change,
+            amount,
+            amount_currency,
+            probability,
+            forecast_category,
+            stage_entered_at as created_at,
+            is_deleted
+        from {{ ref('int_deals_mapped') }}
+    {%- endif %}
 ),
 
 opportunities as (
     select
         opportunity_id,
         is_deleted
-    from {{ ref('stg_salesforce__opportunities') }}
+    {%- if var('salesforce_enabled') %}
+        from {{ ref('stg_salesforce__opportunities') }}
+    {%- else %}
+        from {{ ref('int_deals_mapped') }}
+    {%- endif %}
 ),
 
 stage_entries as (

@@ -12,7 +12,9 @@
     - opportunity: HubSpot's opportunity date; the creation of an opportunity the person is the primary
       contact of, or their lead was converted into (other contact roles do not make a colleague an
       opportunity);
-    - customer: HubSpot's customer date; the close of such an opportunity when won. -#}
+    - customer: HubSpot's customer date; the close of such an opportunity when won.
+    Only the CRMs switched on give signals (vars `hubspot_enabled`, `salesforce_enabled`); with HubSpot alone,
+    the opportunities are HubSpot deals and their primary contacts (int_opportunities_enriched). -#}
 
 with
 
@@ -31,38 +33,50 @@ people as (
     from {{ ref('int_people_resolved') }}
 ),
 
-hubspot_contacts as (
-    select
-        contact_id,
-        created_at,
-        became_lead_at,
-        became_mql_at,
-        became_sql_at,
-        became_opportunity_at,
-        became_customer_at
-    from {{ ref('stg_hubspot__contacts') }}
-    where not is_deleted
-),
+{%- if var('hubspot_enabled') %}
 
-salesforce_leads as (
-    select
-        lead_id,
-        lead_source,
-        is_converted,
-        converted_date,
-        converted_contact_id,
-        created_at
-    from {{ ref('stg_salesforce__leads') }}
-    where not is_deleted
-),
+    hubspot_contacts as (
+        select
+            contact_id,
+            created_at,
+            became_lead_at,
+            became_mql_at,
+            became_sql_at,
+            became_opportunity_at,
+            became_customer_at
+        from {{ ref('stg_hubspot__contacts') }}
+        where not is_deleted
+    ),
 
-salesforce_contacts as (
-    select
-        contact_id,
-        created_at
-    from {{ ref('stg_salesforce__contacts') }}
-    where not is_deleted
-),
+{%- endif %}
+
+{%- if var('salesforce_enabled') %}
+
+    salesforce_leads as (
+        select
+            lead_id,
+            lead_source,
+            is_converted,
+            converted_date,
+            converted_contact_id,
+            created_at
+        from {{ ref('stg_salesforce__leads') }}
+        where not is_deleted
+    ),
+
+{%- endif %}
+
+{%- if var('salesforce_enabled') %}
+
+    salesforce_contacts as (
+        select
+            contact_id,
+            created_at
+        from {{ ref('stg_salesforce__contacts') }}
+        where not is_deleted
+    ),
+
+{%- endif %}
 
 opportunity_people as (
     select
@@ -82,63 +96,75 @@ opportunities as (
 ),
 
 -- Every dated signal as (person, stage reached, when); stages ranked 1 lead ... 5 customer.
-hubspot_signals as (
-    select
-        person_records.person_id,
-        hubspot_contacts.created_at,
-        hubspot_contacts.became_lead_at,
-        hubspot_contacts.became_mql_at,
-        hubspot_contacts.became_sql_at,
-        hubspot_contacts.became_opportunity_at,
-        hubspot_contacts.became_customer_at
-    from hubspot_contacts
-    inner join person_records
-        on
-            hubspot_contacts.contact_id = person_records.source_record_id
-            and person_records.source_system = 'hubspot'
-            and person_records.source_object = 'contacts'
-),
+{%- if var('hubspot_enabled') %}
 
-lead_signals as (
-    select
-        person_records.person_id,
-        salesforce_leads.created_at,
-        coalesce(salesforce_leads.lead_source, '') not in (
-            {%- for lead_source in var('pre_mql_lead_sources') %}
-                '{{ lead_source }}'{{ ',' if not loop.last }}
-            {%- endfor %}
-        ) as is_created_at_mql,
-        case
-            when salesforce_leads.is_converted
-                then coalesce(
-                    case
-                        when cast(converted_contacts.created_at as date) = salesforce_leads.converted_date
-                            then converted_contacts.created_at
-                    end,
-                    cast(salesforce_leads.converted_date as {{ dbt.type_timestamp() }})
-                )
-        end as converted_at
-    from salesforce_leads
-    inner join person_records
-        on
-            salesforce_leads.lead_id = person_records.source_record_id
-            and person_records.source_system = 'salesforce'
-            and person_records.source_object = 'Lead'
-    left join salesforce_contacts as converted_contacts
-        on salesforce_leads.converted_contact_id = converted_contacts.contact_id
-),
+    hubspot_signals as (
+        select
+            person_records.person_id,
+            hubspot_contacts.created_at,
+            hubspot_contacts.became_lead_at,
+            hubspot_contacts.became_mql_at,
+            hubspot_contacts.became_sql_at,
+            hubspot_contacts.became_opportunity_at,
+            hubspot_contacts.became_customer_at
+        from hubspot_contacts
+        inner join person_records
+            on
+                hubspot_contacts.contact_id = person_records.source_record_id
+                and person_records.source_system = 'hubspot'
+                and person_records.source_object = 'contacts'
+    ),
 
-contact_signals as (
-    select
-        person_records.person_id,
-        salesforce_contacts.created_at
-    from salesforce_contacts
-    inner join person_records
-        on
-            salesforce_contacts.contact_id = person_records.source_record_id
-            and person_records.source_system = 'salesforce'
-            and person_records.source_object = 'Contact'
-),
+{%- endif %}
+
+{%- if var('salesforce_enabled') %}
+
+    lead_signals as (
+        select
+            person_records.person_id,
+            salesforce_leads.created_at,
+            coalesce(salesforce_leads.lead_source, '') not in (
+                {%- for lead_source in var('pre_mql_lead_sources') %}
+                    '{{ lead_source }}'{{ ',' if not loop.last }}
+                {%- endfor %}
+            ) as is_created_at_mql,
+            case
+                when salesforce_leads.is_converted
+                    then coalesce(
+                        case
+                            when cast(converted_contacts.created_at as date) = salesforce_leads.converted_date
+                                then converted_contacts.created_at
+                        end,
+                        cast(salesforce_leads.converted_date as {{ dbt.type_timestamp() }})
+                    )
+            end as converted_at
+        from salesforce_leads
+        inner join person_records
+            on
+                salesforce_leads.lead_id = person_records.source_record_id
+                and person_records.source_system = 'salesforce'
+                and person_records.source_object = 'Lead'
+        left join salesforce_contacts as converted_contacts
+            on salesforce_leads.converted_contact_id = converted_contacts.contact_id
+    ),
+
+{%- endif %}
+
+{%- if var('salesforce_enabled') %}
+
+    contact_signals as (
+        select
+            person_records.person_id,
+            salesforce_contacts.created_at
+        from salesforce_contacts
+        inner join person_records
+            on
+                salesforce_contacts.contact_id = person_records.source_record_id
+                and person_records.source_system = 'salesforce'
+                and person_records.source_object = 'Contact'
+    ),
+
+{%- endif %}
 
 opportunity_signals as (
     select
@@ -153,87 +179,6 @@ opportunity_signals as (
 signals as (
     select
         person_id,
-        1 as stage_rank,
-        created_at as signal_at
-    from hubspot_signals
-
-    union all
-
-    select
-        person_id,
-        1 as stage_rank,
-        became_lead_at as signal_at
-    from hubspot_signals
-
-    union all
-
-    select
-        person_id,
-        2 as stage_rank,
-        became_mql_at as signal_at
-    from hubspot_signals
-
-    union all
-
-    select
-        person_id,
-        3 as stage_rank,
-        became_sql_at as signal_at
-    from hubspot_signals
-
-    union all
-
-    select
-        person_id,
-        4 as stage_rank,
-        became_opportunity_at as signal_at
-    from hubspot_signals
-
-    union all
-
-    select
-        person_id,
-        5 as stage_rank,
-        became_customer_at as signal_at
-    from hubspot_signals
-
-    union all
-
-    select
-        person_id,
-        1 as stage_rank,
-        created_at as signal_at
-    from lead_signals
-
-    union all
-
-    select
-        person_id,
-        2 as stage_rank,
-        created_at as signal_at
-    from lead_signals
-    where is_created_at_mql
-
-    union all
-
-    select
-        person_id,
-        3 as stage_rank,
-        converted_at as signal_at
-    from lead_signals
-
-    union all
-
-    select
-        person_id,
-        1 as stage_rank,
-        created_at as signal_at
-    from contact_signals
-
-    union all
-
-    select
-        person_id,
         4 as stage_rank,
         created_at as signal_at
     from opportunity_signals
@@ -245,6 +190,91 @@ signals as (
         5 as stage_rank,
         won_at as signal_at
     from opportunity_signals
+    {%- if var('hubspot_enabled') %}
+
+        union all
+
+        select
+            person_id,
+            1 as stage_rank,
+            created_at as signal_at
+        from hubspot_signals
+
+        union all
+
+        select
+            person_id,
+            1 as stage_rank,
+            became_lead_at as signal_at
+        from hubspot_signals
+
+        union all
+
+        select
+            person_id,
+            2 as stage_rank,
+            became_mql_at as signal_at
+        from hubspot_signals
+
+        union all
+
+        select
+            person_id,
+            3 as stage_rank,
+            became_sql_at as signal_at
+        from hubspot_signals
+
+        union all
+
+        select
+            person_id,
+            4 as stage_rank,
+            became_opportunity_at as signal_at
+        from hubspot_signals
+
+        union all
+
+        select
+            person_id,
+            5 as stage_rank,
+            became_customer_at as signal_at
+        from hubspot_signals
+    {%- endif %}
+    {%- if var('salesforce_enabled') %}
+
+        union all
+
+        select
+            person_id,
+            1 as stage_rank,
+            created_at as signal_at
+        from lead_signals
+
+        union all
+
+        select
+            person_id,
+            2 as stage_rank,
+            created_at as signal_at
+        from lead_signals
+        where is_created_at_mql
+
+        union all
+
+        select
+            person_id,
+            3 as stage_rank,
+            converted_at as signal_at
+        from lead_signals
+
+        union all
+
+        select
+            person_id,
+            1 as stage_rank,
+            created_at as signal_at
+        from contact_signals
+    {%- endif %}
 ),
 
 -- A stage is reached at its earliest signal or any later stage's (min over ranks at or above it).

@@ -58,10 +58,14 @@ account_crosswalk as (
 ),
 
 salesforce_contacts as (
-    select
-        contact_id,
-        account_id
-    from {{ ref('stg_salesforce__contacts') }}
+    {%- if var('salesforce_enabled') %}
+        select
+            contact_id,
+            account_id
+        from {{ ref('stg_salesforce__contacts') }}
+    {%- else %}
+    {{ no_rows([('contact_id', dbt.type_string()), ('account_id', dbt.type_string())]) }}
+    {%- endif %}
 ),
 
 accounts_by_domain as (

@@ -22,15 +22,19 @@ touchpoints as (
     from {{ ref('int_touchpoints_unioned') }}
 ),
 
-email_events as (
-    select
-        email_event_id,
-        event_type,
-        recipient_email,
-        occurred_at
-    from {{ ref('stg_hubspot__email_events') }}
-    where event_type = 'open'
-),
+{%- if var('hubspot_enabled') %}
+
+    email_events as (
+        select
+            email_event_id,
+            event_type,
+            recipient_email,
+            occurred_at
+        from {{ ref('stg_hubspot__email_events') }}
+        where event_type = 'open'
+    ),
+
+{%- endif %}
 
 people as (
     select
@@ -60,18 +64,22 @@ touch_signals as (
     from touchpoints
 ),
 
-email_signals as (
-    select
-        {{ dbt.hash(dbt.concat(["'email|'", 'email_events.email_event_id'])) }} as signal_id,
-        people.person_id,
-        email_events.occurred_at,
-        'email_open' as signal_type,
-        'Email' as channel,
-        cast(null as {{ dbt.type_string() }}) as platform
-    from email_events
-    inner join people
-        on email_events.recipient_email = people.email
-),
+{%- if var('hubspot_enabled') %}
+
+    email_signals as (
+        select
+            {{ dbt.hash(dbt.concat(["'email|'", 'email_events.email_event_id'])) }} as signal_id,
+            people.person_id,
+            email_events.occurred_at,
+            'email_open' as signal_type,
+            'Email' as channel,
+            cast(null as {{ dbt.type_string() }}) as platform
+        from email_events
+        inner join people
+            on email_events.recipient_email = people.email
+    ),
+
+{%- endif %}
 
 unioned as (
     select
@@ -83,15 +91,17 @@ unioned as (
         platform
     from touch_signals
     where signal_type is not null
-    union all
-    select
-        signal_id,
-        person_id,
-        occurred_at,
-        signal_type,
-        channel,
-        platform
-    from email_signals
+    {%- if var('hubspot_enabled') %}
+        union all
+        select
+            signal_id,
+            person_id,
+            occurred_at,
+            signal_type,
+            channel,
+            platform
+        from email_signals
+    {%- endif %}
 ),
 
 final as (

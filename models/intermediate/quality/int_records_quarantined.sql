@@ -110,6 +110,13 @@
         'is_record_excluded': 'true', 'missing_from': {'relation': referenced, 'key': key, 'on': referenced_key},
     }) -%}
 {%- endfor %}
+{#- Only the checks of the CRMs switched on (vars `salesforce_enabled`, `hubspot_enabled`). #}
+{%- if not var('salesforce_enabled') %}
+    {%- set checks = checks | rejectattr('source_system', 'equalto', sf) | list %}
+{%- endif %}
+{%- if not var('hubspot_enabled') %}
+    {%- set checks = checks | rejectattr('source_system', 'equalto', hs) | list %}
+{%- endif %}
 
 with
 
@@ -131,110 +138,166 @@ person_crosswalk as (
     from {{ ref('int_person_records_mapped') }}
 ),
 
-salesforce_leads as (
-    select
-        lead_id,
-        has_missing_company
-    from {{ ref('stg_salesforce__leads') }}
-),
+{%- if var('salesforce_enabled') %}
 
-salesforce_contacts as (
-    select
-        contact_id,
-        account_id,
-        has_missing_last_name
-    from {{ ref('stg_salesforce__contacts') }}
-),
+    salesforce_leads as (
+        select
+            lead_id,
+            has_missing_company
+        from {{ ref('stg_salesforce__leads') }}
+    ),
 
-salesforce_accounts as (
-    select account_id
-    from {{ ref('stg_salesforce__accounts') }}
-),
+{%- endif %}
 
-salesforce_opportunities as (
-    select
-        opportunity_id,
-        account_id,
-        has_missing_amount
-    from {{ ref('stg_salesforce__opportunities') }}
-),
+{%- if var('salesforce_enabled') %}
 
-salesforce_opportunity_contact_roles as (
-    select
-        opportunity_contact_role_id,
-        opportunity_id,
-        contact_id
-    from {{ ref('stg_salesforce__opportunity_contact_roles') }}
-),
+    salesforce_contacts as (
+        select
+            contact_id,
+            account_id,
+            has_missing_last_name
+        from {{ ref('stg_salesforce__contacts') }}
+    ),
 
-salesforce_campaign_members as (
-    select
-        campaign_member_id,
-        lead_id,
-        contact_id
-    from {{ ref('stg_salesforce__campaign_members') }}
-),
+{%- endif %}
 
-hubspot_companies as (
-    select company_id
-    from {{ ref('stg_hubspot__companies') }}
-),
+{%- if var('salesforce_enabled') %}
 
-hubspot_deals as (
-    select deal_id
-    from {{ ref('stg_hubspot__deals') }}
-),
+    salesforce_accounts as (
+        select account_id
+        from {{ ref('stg_salesforce__accounts') }}
+    ),
 
-hubspot_contact_company_associations as (
-    select
-        contact_id,
-        company_id,
+{%- endif %}
+
+{%- if var('salesforce_enabled') %}
+
+    salesforce_opportunities as (
+        select
+            opportunity_id,
+            account_id,
+            has_missing_amount
+        from {{ ref('stg_salesforce__opportunities') }}
+    ),
+
+{%- endif %}
+
+{%- if var('salesforce_enabled') %}
+
+    salesforce_opportunity_contact_roles as (
+        select
+            opportunity_contact_role_id,
+            opportunity_id,
+            contact_id
+        from {{ ref('stg_salesforce__opportunity_contact_roles') }}
+    ),
+
+{%- endif %}
+
+{%- if var('salesforce_enabled') %}
+
+    salesforce_campaign_members as (
+        select
+            campaign_member_id,
+            lead_id,
+            contact_id
+        from {{ ref('stg_salesforce__campaign_members') }}
+    ),
+
+{%- endif %}
+
+{%- if var('hubspot_enabled') %}
+
+    hubspot_companies as (
+        select company_id
+        from {{ ref('stg_hubspot__companies') }}
+    ),
+
+{%- endif %}
+
+{%- if var('hubspot_enabled') %}
+
+    hubspot_deals as (
+        select deal_id
+        from {{ ref('stg_hubspot__deals') }}
+    ),
+
+{%- endif %}
+
+{%- if var('hubspot_enabled') %}
+
+    hubspot_contact_company_associations as (
+        select
+            contact_id,
+            company_id,
         {{ dbt.concat([
             "contact_id", "':'", "company_id", "':'", dbt.cast("association_type_id", dbt.type_string()),
         ]) }} as association_id
-    from {{ ref('stg_hubspot__contact_company_associations') }}
-),
+        from {{ ref('stg_hubspot__contact_company_associations') }}
+    ),
 
-hubspot_deal_contact_associations as (
-    select
-        deal_id,
-        contact_id,
+{%- endif %}
+
+{%- if var('hubspot_enabled') %}
+
+    hubspot_deal_contact_associations as (
+        select
+            deal_id,
+            contact_id,
         {{ dbt.concat([
             "deal_id", "':'", "contact_id", "':'", dbt.cast("association_type_id", dbt.type_string()),
         ]) }} as association_id
-    from {{ ref('stg_hubspot__deal_contact_associations') }}
-),
+        from {{ ref('stg_hubspot__deal_contact_associations') }}
+    ),
 
-hubspot_deal_company_associations as (
-    select
-        deal_id,
-        company_id,
+{%- endif %}
+
+{%- if var('hubspot_enabled') %}
+
+    hubspot_deal_company_associations as (
+        select
+            deal_id,
+            company_id,
         {{ dbt.concat([
             "deal_id", "':'", "company_id", "':'", dbt.cast("association_type_id", dbt.type_string()),
         ]) }} as association_id
-    from {{ ref('stg_hubspot__deal_company_associations') }}
-),
+        from {{ ref('stg_hubspot__deal_company_associations') }}
+    ),
 
-hubspot_page_views as (
-    select
-        page_view_id,
-        contact_id
-    from {{ ref('stg_hubspot__page_views') }}
-),
+{%- endif %}
 
-hubspot_email_events as (
-    select
-        email_event_id,
-        recipient_email
-    from {{ ref('stg_hubspot__email_events') }}
-),
+{%- if var('hubspot_enabled') %}
 
-hubspot_form_submissions as (
-    select
-        form_submission_id,
-        email
-    from {{ ref('stg_hubspot__form_submissions') }}
-),
+    hubspot_page_views as (
+        select
+            page_view_id,
+            contact_id
+        from {{ ref('stg_hubspot__page_views') }}
+    ),
+
+{%- endif %}
+
+{%- if var('hubspot_enabled') %}
+
+    hubspot_email_events as (
+        select
+            email_event_id,
+            recipient_email
+        from {{ ref('stg_hubspot__email_events') }}
+    ),
+
+{%- endif %}
+
+{%- if var('hubspot_enabled') %}
+
+    hubspot_form_submissions as (
+        select
+            form_submission_id,
+            email
+        from {{ ref('stg_hubspot__form_submissions') }}
+    ),
+
+{%- endif %}
 
 -- Person records, and the records references may point at ----------------------------------------------
 

@@ -3,6 +3,8 @@
     (midnight: Salesforce keeps a date), else the membership's creation. The traffic source is `salesforce`
     and the medium the lower-cased campaign type. -#}
 
+{{ config(enabled=var('salesforce_enabled')) }}
+
 with
 
 campaign_members as (

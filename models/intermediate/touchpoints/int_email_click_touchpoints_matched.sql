@@ -3,6 +3,8 @@
     (the first one on the same e-mail campaign's link within the session timeout). A link without UTMs is
     still an e-mail touch (`hubspot` / `email`). -#}
 
+{{ config(enabled=var('hubspot_enabled')) }}
+
 with
 
 email_events as (

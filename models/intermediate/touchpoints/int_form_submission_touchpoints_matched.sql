@@ -2,6 +2,8 @@
     the web session it was submitted in: the person's latest session started at or before the submission
     that had not timed out by then. A form on an untagged page takes the source of that session. -#}
 
+{{ config(enabled=var('hubspot_enabled')) }}
+
 with
 
 form_submissions as (

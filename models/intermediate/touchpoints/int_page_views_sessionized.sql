@@ -5,6 +5,8 @@
     that differ from the previous page view's: an ad or e-mail click during a visit is a new visit, as in
     Universal Analytics). -#}
 
+{{ config(enabled=var('hubspot_enabled')) }}
+
 with
 
 page_views as (

@@ -1,8 +1,10 @@
 {#- One row per marketing touch of a known person, from the four kinds of touch (one model each): web
-    sessions, HubSpot form submissions, HubSpot marketing e-mail clicks and Salesforce campaign responses.
+    sessions, HubSpot form submissions, HubSpot marketing e-mail clicks and Salesforce campaign responses
+    (those of the CRMs switched on: vars `hubspot_enabled`, `salesforce_enabled`).
     Each touch gets the channel int_traffic_sources_classified gives its traffic source and medium; paid
     touches also get their ad platform, the platform's short name (`channel_platform`, which splits Paid
-    Social into Meta and LinkedIn), campaign key (the key of int_ad_spend_days_unioned) and ad. -#}
+    Social into Meta and LinkedIn), campaign key (the key of int_ad_spend_days_unioned, for the platforms
+    switched on: a platform whose spend is not loaded has no campaign to key) and ad. -#}
 
 {%- set touch_columns = [
     'touchpoint_type', 'source_system', 'source_record_id', 'person_id', 'touched_at', 'web_session_id',
@@ -11,31 +13,53 @@
     'salesforce_campaign_type', 'traffic_source', 'traffic_medium',
 ] -%}
 
+{#- The ad platforms whose spend the warehouse loads (vars `<platform>_enabled`), quoted for an `in` list. -#}
+{%- set loaded_platforms = [] -%}
+{%- for platform in ['google_ads', 'facebook_ads', 'linkedin_ads'] if var(platform ~ '_enabled') -%}
+    {%- do loaded_platforms.append("'" ~ platform ~ "'") -%}
+{%- endfor %}
+
 with
 
-web_session_touchpoints as (
-    select
-        {{ touch_columns | join(',\n        ') }}
-    from {{ ref('int_web_session_touchpoints_listed') }}
-),
+{%- if var('hubspot_enabled') %}
 
-form_submission_touchpoints as (
-    select
-        {{ touch_columns | join(',\n        ') }}
-    from {{ ref('int_form_submission_touchpoints_matched') }}
-),
+    web_session_touchpoints as (
+        select
+            {{ touch_columns | join(',\n        ') }}
+        from {{ ref('int_web_session_touchpoints_listed') }}
+    ),
 
-email_click_touchpoints as (
-    select
-        {{ touch_columns | join(',\n        ') }}
-    from {{ ref('int_email_click_touchpoints_matched') }}
-),
+{%- endif %}
 
-campaign_response_touchpoints as (
-    select
-        {{ touch_columns | join(',\n        ') }}
-    from {{ ref('int_campaign_response_touchpoints_matched') }}
-),
+{%- if var('hubspot_enabled') %}
+
+    form_submission_touchpoints as (
+        select
+            {{ touch_columns | join(',\n        ') }}
+        from {{ ref('int_form_submission_touchpoints_matched') }}
+    ),
+
+{%- endif %}
+
+{%- if var('hubspot_enabled') %}
+
+    email_click_touchpoints as (
+        select
+            {{ touch_columns | join(',\n        ') }}
+        from {{ ref('int_email_click_touchpoints_matched') }}
+    ),
+
+{%- endif %}
+
+{%- if var('salesforce_enabled') %}
+
+    campaign_response_touchpoints as (
+        select
+            {{ touch_columns | join(',\n        ') }}
+        from {{ ref('int_campaign_response_touchpoints_matched') }}
+    ),
+
+{%- endif %}
 
 traffic_sources as (
     select
@@ -48,13 +72,19 @@ traffic_sources as (
 ),
 
 unioned as (
-    select * from web_session_touchpoints
-    union all
-    select * from form_submission_touchpoints
-    union all
-    select * from email_click_touchpoints
-    union all
-    select * from campaign_response_touchpoints
+    {%- if var('hubspot_enabled') %}
+        select * from web_session_touchpoints
+        union all
+        select * from form_submission_touchpoints
+        union all
+        select * from email_click_touchpoints
+    {%- endif %}
+    {%- if var('hubspot_enabled') and var('salesforce_enabled') %}
+        union all
+    {%- endif %}
+    {%- if var('salesforce_enabled') %}
+        select * from campaign_response_touchpoints
+    {%- endif %}
 ),
 
 channels as (
@@ -124,8 +154,10 @@ final as (
         case
             when salesforce_campaign_id is not null
                 then {{ dbt.concat(["'salesforce:'", 'salesforce_campaign_id']) }}
-            when platform is not null and utm_campaign is not null
-                then {{ dbt.concat(['platform', "':'", 'lower(utm_campaign)']) }}
+            {%- if loaded_platforms %}
+                when platform in ({{ loaded_platforms | join(', ') }}) and utm_campaign is not null
+                    then {{ dbt.concat(['platform', "':'", 'lower(utm_campaign)']) }}
+            {%- endif %}
         end as campaign_key,
         case when platform is not null then utm_content end as ad_id,
         salesforce_campaign_id,

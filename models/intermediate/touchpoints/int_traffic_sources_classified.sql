@@ -2,37 +2,53 @@
     `channel_mapping` gives it (every matching row is a candidate, a pattern being a value or `*`; the lowest
     priority wins; `Other` when none matches), the ad platform of the winning row (`channel_platform`, null
     unless the row is paid) and whether the channel is a paid one (a channel some seed row names a platform
-    for). -#}
+    for). Only the touches of the CRMs switched on (vars `hubspot_enabled`, `salesforce_enabled`). -#}
 
 with
 
-web_session_touchpoints as (
-    select
-        traffic_source,
-        traffic_medium
-    from {{ ref('int_web_session_touchpoints_listed') }}
-),
+{%- if var('hubspot_enabled') %}
 
-form_submission_touchpoints as (
-    select
-        traffic_source,
-        traffic_medium
-    from {{ ref('int_form_submission_touchpoints_matched') }}
-),
+    web_session_touchpoints as (
+        select
+            traffic_source,
+            traffic_medium
+        from {{ ref('int_web_session_touchpoints_listed') }}
+    ),
 
-email_click_touchpoints as (
-    select
-        traffic_source,
-        traffic_medium
-    from {{ ref('int_email_click_touchpoints_matched') }}
-),
+{%- endif %}
 
-campaign_response_touchpoints as (
-    select
-        traffic_source,
-        traffic_medium
-    from {{ ref('int_campaign_response_touchpoints_matched') }}
-),
+{%- if var('hubspot_enabled') %}
+
+    form_submission_touchpoints as (
+        select
+            traffic_source,
+            traffic_medium
+        from {{ ref('int_form_submission_touchpoints_matched') }}
+    ),
+
+{%- endif %}
+
+{%- if var('hubspot_enabled') %}
+
+    email_click_touchpoints as (
+        select
+            traffic_source,
+            traffic_medium
+        from {{ ref('int_email_click_touchpoints_matched') }}
+    ),
+
+{%- endif %}
+
+{%- if var('salesforce_enabled') %}
+
+    campaign_response_touchpoints as (
+        select
+            traffic_source,
+            traffic_medium
+        from {{ ref('int_campaign_response_touchpoints_matched') }}
+    ),
+
+{%- endif %}
 
 channel_mapping as (
     select
@@ -45,25 +61,31 @@ channel_mapping as (
 ),
 
 traffic_sources as (
-    select
-        traffic_source,
-        traffic_medium
-    from web_session_touchpoints
-    union
-    select
-        traffic_source,
-        traffic_medium
-    from form_submission_touchpoints
-    union
-    select
-        traffic_source,
-        traffic_medium
-    from email_click_touchpoints
-    union
-    select
-        traffic_source,
-        traffic_medium
-    from campaign_response_touchpoints
+    {%- if var('hubspot_enabled') %}
+        select
+            traffic_source,
+            traffic_medium
+        from web_session_touchpoints
+        union
+        select
+            traffic_source,
+            traffic_medium
+        from form_submission_touchpoints
+        union
+        select
+            traffic_source,
+            traffic_medium
+        from email_click_touchpoints
+    {%- endif %}
+    {%- if var('hubspot_enabled') and var('salesforce_enabled') %}
+        union
+    {%- endif %}
+    {%- if var('salesforce_enabled') %}
+        select
+            traffic_source,
+            traffic_medium
+        from campaign_response_touchpoints
+    {%- endif %}
 ),
 
 paid_channels as (

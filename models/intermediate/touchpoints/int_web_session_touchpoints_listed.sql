@@ -1,6 +1,8 @@
 {#- One row per web session of a known person, as a touchpoint: its landing page's UTMs, click id and
     referrer, and the traffic source and medium its channel is looked up with. -#}
 
+{{ config(enabled=var('hubspot_enabled')) }}
+
 with
 
 web_sessions as (

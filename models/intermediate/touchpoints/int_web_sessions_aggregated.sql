@@ -1,6 +1,8 @@
 {#- One row per web session of a known contact: when it started and ended, how many pages it saw, and
     where it came from (the landing page: its UTMs, click id and referrer). -#}
 
+{{ config(enabled=var('hubspot_enabled')) }}
+
 with
 
 page_views as (

@@ -3,7 +3,8 @@
     int_ad_spend_days_unioned and int_touchpoints_unioned build it, and every Salesforce campaign, keyed
     `salesforce:<campaign id>` (the campaigns of campaign responses and of opportunities). An ad campaign
     enters when its spend carries a campaign_key (its ads' or its own utm_campaign); its details come from
-    the platform's campaign table. Salesforce campaigns keep their deleted ones, flagged. -#}
+    the platform's campaign table. Salesforce campaigns keep their deleted ones, flagged. Only the systems
+    switched on (vars `<source>_enabled`) are read. -#}
 
 with
 
@@ -21,47 +22,63 @@ ad_spend_days as (
     where campaign_key is not null
 ),
 
-google_campaigns as (
-    select
-        campaign_id,
-        campaign_status,
-        advertising_channel_type,
-        start_date,
-        end_date
-    from {{ ref('stg_google_ads__campaigns') }}
-),
+{%- if var('google_ads_enabled') %}
 
-facebook_campaigns as (
-    select
-        campaign_id,
-        campaign_status,
-        objective,
-        start_at,
-        stop_at
-    from {{ ref('stg_facebook_ads__campaigns') }}
-),
+    google_campaigns as (
+        select
+            campaign_id,
+            campaign_status,
+            advertising_channel_type,
+            start_date,
+            end_date
+        from {{ ref('stg_google_ads__campaigns') }}
+    ),
 
-linkedin_campaign_groups as (
-    select
-        campaign_group_id,
-        campaign_group_status,
-        run_start_at,
-        run_end_at
-    from {{ ref('stg_linkedin_ads__campaign_groups') }}
-),
+{%- endif %}
 
-salesforce_campaigns as (
-    select
-        campaign_id,
-        campaign_name,
-        campaign_type,
-        campaign_status,
-        start_date,
-        end_date,
-        cost_currency,
-        is_deleted
-    from {{ ref('stg_salesforce__campaigns') }}
-),
+{%- if var('facebook_ads_enabled') %}
+
+    facebook_campaigns as (
+        select
+            campaign_id,
+            campaign_status,
+            objective,
+            start_at,
+            stop_at
+        from {{ ref('stg_facebook_ads__campaigns') }}
+    ),
+
+{%- endif %}
+
+{%- if var('linkedin_ads_enabled') %}
+
+    linkedin_campaign_groups as (
+        select
+            campaign_group_id,
+            campaign_group_status,
+            run_start_at,
+            run_end_at
+        from {{ ref('stg_linkedin_ads__campaign_groups') }}
+    ),
+
+{%- endif %}
+
+{%- if var('salesforce_enabled') %}
+
+    salesforce_campaigns as (
+        select
+            campaign_id,
+            campaign_name,
+            campaign_type,
+            campaign_status,
+            start_date,
+            end_date,
+            cost_currency,
+            is_deleted
+        from {{ ref('stg_salesforce__campaigns') }}
+    ),
+
+{%- endif %}
 
 -- One row per ad campaign and key: its name, utm_campaign, currency and the days it reported.
 ad_campaign_keys as (
@@ -87,6 +104,9 @@ ad_campaign_keys as (
 
 -- Each platform's campaign details in one shape (LinkedIn campaign groups are the campaigns).
 ad_campaign_details as (
+    {%- set details = [] %}
+    {%- if var('google_ads_enabled') %}
+        {%- do details.append("""
     select
         'google_ads' as platform,
         campaign_id,
@@ -94,10 +114,10 @@ ad_campaign_details as (
         advertising_channel_type as campaign_type,
         start_date,
         end_date
-    from google_campaigns
-
-    union all
-
+    from google_campaigns""") %}
+    {%- endif %}
+    {%- if var('facebook_ads_enabled') %}
+        {%- do details.append("""
     select
         'facebook_ads' as platform,
         campaign_id,
@@ -105,18 +125,28 @@ ad_campaign_details as (
         objective as campaign_type,
         cast(start_at as date) as start_date,
         cast(stop_at as date) as end_date
-    from facebook_campaigns
-
-    union all
-
+    from facebook_campaigns""") %}
+    {%- endif %}
+    {%- if var('linkedin_ads_enabled') %}
+        {%- do details.append("""
     select
         'linkedin_ads' as platform,
         campaign_group_id as campaign_id,
         campaign_group_status as campaign_status,
-        cast(null as {{ dbt.type_string() }}) as campaign_type,
+        cast(null as """ ~ dbt.type_string() ~ """) as campaign_type,
         cast(run_start_at as date) as start_date,
         cast(run_end_at as date) as end_date
-    from linkedin_campaign_groups
+    from linkedin_campaign_groups""") %}
+    {%- endif %}
+    {%- if details %}
+        {{- details | join('\n\n    union all\n') }}
+    {%- else %}
+    {{ no_rows([
+        ('platform', dbt.type_string()), ('campaign_id', dbt.type_string()),
+        ('campaign_status', dbt.type_string()), ('campaign_type', dbt.type_string()),
+        ('start_date', 'date'), ('end_date', 'date'),
+    ]) }}
+    {%- endif %}
 ),
 
 ad_campaigns as (
@@ -142,29 +172,35 @@ ad_campaigns as (
             and ad_campaign_keys.campaign_id = ad_campaign_details.campaign_id
 ),
 
-crm_campaigns as (
-    select
-        {{ dbt.concat(["'salesforce:'", 'campaign_id']) }} as campaign_key,
-        'salesforce' as platform,
-        cast(null as {{ dbt.type_string() }}) as ad_account_id,
-        campaign_id,
-        campaign_name,
-        campaign_type,
-        campaign_status,
-        cast(null as {{ dbt.type_string() }}) as utm_campaign,
-        cost_currency as currency_code,
-        start_date,
-        end_date,
-        cast(null as date) as first_report_date,
-        cast(null as date) as last_report_date,
-        is_deleted
-    from salesforce_campaigns
-),
+{%- if var('salesforce_enabled') %}
+
+    crm_campaigns as (
+        select
+            {{ dbt.concat(["'salesforce:'", 'campaign_id']) }} as campaign_key,
+            'salesforce' as platform,
+            cast(null as {{ dbt.type_string() }}) as ad_account_id,
+            campaign_id,
+            campaign_name,
+            campaign_type,
+            campaign_status,
+            cast(null as {{ dbt.type_string() }}) as utm_campaign,
+            cost_currency as currency_code,
+            start_date,
+            end_date,
+            cast(null as date) as first_report_date,
+            cast(null as date) as last_report_date,
+            is_deleted
+        from salesforce_campaigns
+    ),
+
+{%- endif %}
 
 campaigns as (
     select * from ad_campaigns
-    union all
-    select * from crm_campaigns
+    {%- if var('salesforce_enabled') %}
+        union all
+        select * from crm_campaigns
+    {%- endif %}
 ),
 
 -- Campaign names repeat across platforms (the same launch on Google, Meta and LinkedIn): the display name

@@ -2,6 +2,8 @@
     value split by the conversion action that counted them (a demo request, a sales contact, a trial signup).
     Per ad and day the conversions add up to platform_conversions in fct_ad_performance_daily. -#}
 
+{{ config(enabled=var('google_ads_enabled')) }}
+
 with
 
 action_days as (

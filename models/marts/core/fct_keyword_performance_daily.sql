@@ -2,6 +2,8 @@
     and ad group, spend kept exact in the account's currency and rounded to cents in the reporting currency.
     A keyword's ad group adds up to that ad group's rows in fct_ad_performance_daily. -#}
 
+{{ config(enabled=var('google_ads_enabled')) }}
+
 with
 
 keyword_days as (

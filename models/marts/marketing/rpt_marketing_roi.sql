@@ -3,9 +3,12 @@
     with the ratios that follow: cost per lead, cost per opportunity, CAC, ROAS and pipeline ROI. The model is
     the first of var('marketing_roi_attribution_models') that fct_attribution holds (`attribution_model` says
     which). CAC and ROAS count customers and revenue with that same model: a customer is a won opportunity
-    (a `revenue` conversion), credited like its revenue. Every row adds: no measure repeats. -#}
+    (a `revenue` conversion), credited like its revenue. Every row adds: no measure repeats. With no ad
+    platform switched on (vars `<platform>_enabled`) spend is 0 and the cost ratios are null: spend is
+    unknown, not free. -#}
 
 {%- set preferred_models = var('marketing_roi_attribution_models') -%}
+{%- set has_spend = var('google_ads_enabled') or var('facebook_ads_enabled') or var('linkedin_ads_enabled') -%}
 
 with
 
@@ -118,6 +121,8 @@ aggregated as (
         channel,
         campaign_key,
         sum(spend) as spend,
+        -- The spend the cost ratios divide: unknown (null) when no ad platform is loaded.
+        {% if has_spend %}sum(spend){% else %}cast(null as decimal(18, 2)){% endif %} as ratio_spend,
         sum(impressions) as impressions,
         sum(clicks) as clicks,
         sum(touchpoints) as touchpoints,
@@ -153,23 +158,23 @@ final as (
         cast(aggregated.pipeline_amount as decimal(18, 2)) as pipeline_amount,
         cast(aggregated.attributed_customers as double precision) as attributed_customers,
         cast(aggregated.won_revenue as decimal(18, 2)) as won_revenue,
-        cast(round(aggregated.spend / nullif(aggregated.new_leads, 0), 2) as decimal(18, 2)) as cost_per_lead,
+        cast(round(aggregated.ratio_spend / nullif(aggregated.new_leads, 0), 2) as decimal(18, 2)) as cost_per_lead,
         cast(
             {{ round_number(
-                'cast(aggregated.spend as double precision) / nullif(aggregated.attributed_opportunities, 0)', 2
+                'cast(aggregated.ratio_spend as double precision) / nullif(aggregated.attributed_opportunities, 0)', 2
             ) }}
             as decimal(18, 2)
         ) as cost_per_opportunity,
         cast(
             {{ round_number(
-                'cast(aggregated.spend as double precision) / nullif(aggregated.attributed_customers, 0)', 2
+                'cast(aggregated.ratio_spend as double precision) / nullif(aggregated.attributed_customers, 0)', 2
             ) }}
             as decimal(18, 2)
         ) as cac,
-        cast(aggregated.won_revenue as double precision) / nullif(cast(aggregated.spend as double precision), 0)
+        cast(aggregated.won_revenue as double precision) / nullif(cast(aggregated.ratio_spend as double precision), 0)
             as roas,
-        (cast(aggregated.pipeline_amount as double precision) - cast(aggregated.spend as double precision))
-        / nullif(cast(aggregated.spend as double precision), 0) as pipeline_roi
+        (cast(aggregated.pipeline_amount as double precision) - cast(aggregated.ratio_spend as double precision))
+        / nullif(cast(aggregated.ratio_spend as double precision), 0) as pipeline_roi
     from aggregated
     cross join chosen_model
 )

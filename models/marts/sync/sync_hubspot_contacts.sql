@@ -1,3 +1,5 @@
+{{ config(enabled=var('hubspot_enabled')) }}
+
 with
 
 sync_people as (

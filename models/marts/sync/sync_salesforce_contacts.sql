@@ -1,3 +1,5 @@
+{{ config(enabled=var('salesforce_enabled')) }}
+
 with
 
 sync_people as (

@@ -26,6 +26,7 @@ final as (
         nullif(trim(dealstage), '') as deal_stage_id,
         nullif(trim(pipeline), '') as pipeline_id,
         cast({{ parse_timestamp_utc('closedate') }} as date) as close_date,
+        {{ parse_timestamp_utc('closedate') }} as close_at,
         nullif(trim(hubspot_owner_id), '') as owner_id,
         nullif(trim(salesforce_opportunity_id), '') as salesforce_opportunity_id,
         {{ to_utc('created_at') }} as created_at,

@@ -3,6 +3,10 @@
 -- the sum of the ad-level rows, each metric apart (a campaign-day with only one of the two counts that one).
 -- Fails with one row per group that differs or exists on one side only.
 
+-- It reads every platform's raw tables: it runs when all three are switched on (tests/models/
+-- test_source_subsets.py reconciles a subset's spend with its raw tables).
+{{ config(enabled=var('google_ads_enabled') and var('facebook_ads_enabled') and var('linkedin_ads_enabled')) }}
+
 with
 
 google_ad_rows as (

@@ -2,6 +2,10 @@
 -- row (Google: ad-level rows, plus one per campaign-day whose campaign-level figures exceed the sum of its
 -- ad-level rows in any metric). Fails with one row per platform whose counts differ.
 
+-- It reads every platform's raw tables: it runs when all three are switched on (tests/models/
+-- test_source_subsets.py reconciles a subset's spend with its raw tables).
+{{ config(enabled=var('google_ads_enabled') and var('facebook_ads_enabled') and var('linkedin_ads_enabled')) }}
+
 with
 
 google_ad_rows_by_campaign as (

@@ -2,6 +2,9 @@
 -- counted in `conversions`), and their values to the ad's conversion value to the cent. Fails with one row per
 -- ad and day that differs.
 
+-- Runs only when the sources it reads are switched on (vars `<source>_enabled`).
+{{ config(enabled=var('google_ads_enabled')) }}
+
 with
 
 action_days as (

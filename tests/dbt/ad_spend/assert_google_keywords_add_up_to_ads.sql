@@ -2,6 +2,9 @@
 -- impressions, clicks and conversions exactly, spend to the micro. Fails with one row per ad group and day that
 -- differs or exists on one side only.
 
+-- Runs only when the sources it reads are switched on (vars `<source>_enabled`).
+{{ config(enabled=var('google_ads_enabled')) }}
+
 with
 
 keyword_days as (

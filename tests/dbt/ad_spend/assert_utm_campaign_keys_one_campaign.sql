@@ -3,6 +3,9 @@
 -- campaigns of a platform share one (Google campaigns without ads counted with their own utm_campaign).
 -- Fails with one row per campaign with several keys and per key with several campaigns.
 
+-- Runs only when the sources it reads are switched on (vars `<source>_enabled`).
+{{ config(enabled=var('google_ads_enabled') and var('facebook_ads_enabled') and var('linkedin_ads_enabled')) }}
+
 with
 
 google_ads as (

@@ -1,6 +1,9 @@
 -- No fan-out: int_opportunities_enriched has exactly one row per opportunity that is not deleted (its joins to
 -- accounts, people and stages never multiply or drop one). Fails with one row when the counts differ.
 
+-- Runs only when the sources it reads are switched on (vars `<source>_enabled`).
+{{ config(enabled=var('salesforce_enabled')) }}
+
 with
 
 expected as (

@@ -2,6 +2,9 @@
 -- roles of live opportunities whose contact maps to a person, and leads converted into a live opportunity
 -- whose lead maps to a person. Fails with every pair missing from, or extra in, the bridge.
 
+-- Runs only when the sources it reads are switched on (vars `<source>_enabled`).
+{{ config(enabled=var('salesforce_enabled')) }}
+
 with
 
 person_records as (

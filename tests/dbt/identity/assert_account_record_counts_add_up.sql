@@ -2,6 +2,9 @@
 -- staged HubSpot company and Salesforce account, the crosswalk one row per union row, and the accounts' record
 -- counts add up to it. Fails with one row per check whose two sides differ.
 
+-- Runs only when the sources it reads are switched on (vars `<source>_enabled`).
+{{ config(enabled=var('hubspot_enabled') and var('salesforce_enabled')) }}
+
 with
 
 staged_counts as (

@@ -2,6 +2,9 @@
 -- and contacts) is either in the person crosswalk or excluded in the quarantine with a reason, never both and
 -- never neither. Fails with one row per record that breaks this.
 
+-- Runs only when the sources it reads are switched on (vars `<source>_enabled`).
+{{ config(enabled=var('hubspot_enabled') and var('salesforce_enabled')) }}
+
 with
 
 staged_records as (

@@ -4,6 +4,9 @@
 -- and the people's record counts add up to the crosswalk's rows, per kind.
 -- Fails with one row per check whose two sides differ.
 
+-- Runs only when the sources it reads are switched on (vars `<source>_enabled`).
+{{ config(enabled=var('hubspot_enabled') and var('salesforce_enabled')) }}
+
 with
 
 hubspot_contacts as (

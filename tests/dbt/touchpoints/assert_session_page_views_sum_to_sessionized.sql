@@ -2,6 +2,9 @@
 -- carrying its session_id, and no page view belongs to a session that is not there. Fails with one row per
 -- session whose counts differ (or that exists on one side only).
 
+-- Runs only when the sources it reads are switched on (vars `<source>_enabled`).
+{{ config(enabled=var('hubspot_enabled')) }}
+
 with
 
 sessionized_counts as (

@@ -2,6 +2,9 @@
 -- contacts the crosswalk maps to a person (not deleted), counted without a join. Fails with one row when the
 -- counts differ.
 
+-- Runs only when the sources it reads are switched on (vars `<source>_enabled`).
+{{ config(enabled=var('hubspot_enabled')) }}
+
 with
 
 known_contacts as (

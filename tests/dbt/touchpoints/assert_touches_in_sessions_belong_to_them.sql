@@ -3,6 +3,9 @@
 -- last page view, the click before the session it opened started (within the timeout). Fails with every
 -- touch that does not fit its session.
 
+-- Runs only when the sources it reads are switched on (vars `<source>_enabled`).
+{{ config(enabled=var('hubspot_enabled')) }}
+
 with
 
 touchpoints as (

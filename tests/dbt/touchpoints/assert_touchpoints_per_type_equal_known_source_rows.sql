@@ -4,6 +4,9 @@
 -- rows whose (valid) e-mail is a person's e-mail; campaign responses = responded, live memberships of a live
 -- campaign whose contact or lead maps to a person. Fails with one row per type whose counts differ.
 
+-- Runs only when the sources it reads are switched on (vars `<source>_enabled`).
+{{ config(enabled=var('hubspot_enabled') and var('salesforce_enabled')) }}
+
 with
 
 people_emails as (
