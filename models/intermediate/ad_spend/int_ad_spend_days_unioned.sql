@@ -1,6 +1,24 @@
 {#- Daily ad spend of every platform at one grain: date x platform x account x campaign x ad group x ad, from
     one model per platform (Google's campaign-level remainders included), with the spend in the reporting
-    currency and the campaign key touchpoints join on. -#}
+    currency and the campaign key touchpoints join on.
+
+    Incremental (docs/incremental.md): a run rewrites the days within var('late_arrival_days') of the latest
+    day already built (platforms restate recent days) and any older row that differs from what was built
+    (a late or restated day, a renamed campaign). A day a platform stops reporting altogether stays until
+    `--full-refresh`. -#}
+
+{%- set spend_day_columns = [
+    'ad_spend_id', 'platform', 'ad_account_id', 'campaign_id', 'campaign_name', 'ad_group_id', 'ad_group_name',
+    'ad_id', 'ad_name', 'is_campaign_level', 'report_date', 'account_time_zone', 'report_time_zone', 'spend',
+    'currency_code', 'spend_reporting', 'reporting_currency', 'impressions', 'clicks', 'platform_conversions',
+    'utm_campaign', 'campaign_key',
+] -%}
+
+{{ config(
+    materialized='incremental',
+    incremental_strategy=incremental_strategy_for_target(),
+    unique_key='ad_spend_id',
+) }}
 
 with
 
@@ -81,7 +99,7 @@ unioned as (
     select * from linkedin_ads_spend_days
 ),
 
-final as (
+spend_days as (
     select
         {{ dbt.hash(dbt.concat([
             'platform', "'|'",
@@ -115,6 +133,58 @@ final as (
             when utm_campaign is not null then {{ dbt.concat(['platform', "':'", 'utm_campaign']) }}
         end as campaign_key
     from unioned
+),
+
+{%- if incremental_by_key() %}
+
+window_start as (
+    select {{ late_arrival_window_start('report_date') }} as window_start_at
+    from {{ this }}
+),
+
+built_spend_days as (
+    select
+        {{ spend_day_columns | join(',\n        ') }}
+    from {{ this }}
+),
+
+-- Rows that differ from what was built, at any age (new, late, restated or renamed).
+differing_spend_days as (
+    select
+        {{ spend_day_columns | join(',\n        ') }}
+    from spend_days
+    {{ dbt.except() }}
+    select
+        {{ spend_day_columns | join(',\n        ') }}
+    from built_spend_days
+),
+
+changed_keys as (
+    select spend_days.ad_spend_id
+    from spend_days
+    cross join window_start
+    where spend_days.report_date >= window_start.window_start_at
+    union
+    select ad_spend_id
+    from differing_spend_days
+),
+
+final as (
+    select
+        spend_days.{{ spend_day_columns | join(',\n        spend_days.') }}
+    from spend_days
+    inner join changed_keys
+        on spend_days.ad_spend_id = changed_keys.ad_spend_id
 )
+
+{%- else %}
+
+final as (
+    select
+        {{ spend_day_columns | join(',\n        ') }}
+    from spend_days
+)
+
+{%- endif %}
 
 select * from final
