@@ -498,14 +498,20 @@ def forget_command(
             "--file", "-f", metavar="FILE", help="A file of subjects, one per line; repeatable."
         ),
     ] = None,
+    world_dir: WorldOption = None,
+    live: LiveOption = False,
 ) -> None:
     """Erase people from the warehouse, dlt's folders, the models and the published file.
 
     Each subject gets one line and a row in ops.privacy_erasures (keyed hash, never the e-mail);
-    its identifiers go on ops.privacy_suppressions so no later ingest brings it back. Exit status
-    1 when a request is invalid or an erasure is not complete (rerun to complete it).
+    its identifiers go on ops.privacy_suppressions so no later ingest brings it back. With
+    `[gtm.privacy] hubspot_gdpr_delete = true`, HubSpot deletes the contacts for good as well (the
+    demo world's server, or the real API with --live). Exit status 1 when a request is invalid or
+    an erasure is not complete (rerun to complete it).
     """
-    from gtm.privacy import forget
+    from contextlib import nullcontext
+
+    from gtm.privacy import forget, vendor
     from gtm.privacy import subjects as parse
 
     root = project.find_repo_root()
@@ -513,8 +519,16 @@ def forget_command(
         wanted = parse.gather(subjects or [], files or [])
         if not wanted:
             raise GtmError("give at least one e-mail address or CRM id, or --file with some")
-        with _warehouse_lock(root, "gtm forget") as warehouse:
-            report = forget.forget(root, warehouse, wanted, say=console.say)
+        at_hubspot = vendor.hubspot_gdpr_delete_enabled()
+        endpoints: Any = nullcontext(None)
+        if at_hubspot:
+            from gtm.sync import core
+
+            world = world_dir or root / project.DEFAULT_WORLD_DIR
+            endpoints = nullcontext(core.Endpoints()) if live else core.demo_endpoints(world)
+        with _warehouse_lock(root, "gtm forget") as warehouse, endpoints as where:
+            hubspot = where.client("hubspot")[0] if where is not None else None
+            report = forget.forget(root, warehouse, wanted, say=console.say, hubspot=hubspot)
     for outcome in report.subjects:
         (console.say if outcome.status in ("done", "not_found") else console.error_line)(
             outcome.line()

@@ -232,13 +232,14 @@ def run_dbt_build(
 
 
 def run_dbt_models(root: Path, warehouse: Path, select: Sequence[str] = ()) -> DbtSummary:
-    """Run `dbt run` (models only, no tests) in-process; return what it did.
+    """Run `dbt run --full-refresh` (models only, no tests) in-process; return what it did.
 
-    Used to rebuild the models downstream of raw tables that an erasure changed.
+    Used to rebuild the models downstream of raw tables that an erasure changed: in full, so an
+    incremental model keeps no row of what raw no longer holds.
     """
     results_file = project.target_dir(root, warehouse) / "run_results.json"
     results_file.unlink(missing_ok=True)
-    extra = ["--select", *select] if select else []
+    extra = ["--full-refresh", *(["--select", *select] if select else [])]
     started = time.perf_counter()
     outcome = _invoke(root, warehouse, "run", *extra, verbose=False)
     seconds = time.perf_counter() - started

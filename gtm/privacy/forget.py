@@ -8,10 +8,10 @@ An erasure, for a batch of subjects, in this order (each step can be rerun safel
 2. its rows are deleted from every raw table (`erase.purge_raw`), dlt's staging datasets are
    emptied, old events past the retention horizon are deleted, and completed load packages are
    removed from dlt's working folder;
-3. the models downstream of the changed sources are rebuilt (`dbt run`; every model is a view or
-   a table, so a rebuild drops what raw no longer holds), the published file is written again,
-   the dashboard is drawn again from it, and any other file of the dbt
-   target folder that still holds the person's e-mail or phone is deleted;
+3. the models downstream of the changed sources are rebuilt (`dbt run --full-refresh`: an
+   incremental model is rebuilt in full, so no model keeps what raw no longer holds), the
+   published file is written again, the dashboard is drawn again from it, and any other file of
+   the dbt target folder that still holds the person's e-mail or phone is deleted;
 4. the warehouse file is rewritten so the deleted rows' bytes are gone (`compact`);
 5. what is left is measured: the person's rows in raw, in every model, and unloaded packages.
    Only a subject with nothing left is `done`; otherwise it is `partial`, with what is left.
@@ -33,7 +33,7 @@ import duckdb
 
 from gtm import project
 from gtm.errors import GtmError
-from gtm.privacy import audit, compact, erase, keys, policy, retention
+from gtm.privacy import audit, compact, erase, keys, policy, retention, vendor
 from gtm.privacy.subjects import Subject
 
 Say = Callable[[str], None]
@@ -54,6 +54,7 @@ class SubjectOutcome:
     remaining: dict[str, Any] = field(default_factory=dict)
     message: str = ""
     identity: erase.Identity = field(default_factory=erase.Identity)
+    vendor_failures: dict[str, str] = field(default_factory=dict)
 
     def line(self) -> str:
         """One line for the terminal: where the request came from, its hash, what happened."""
@@ -63,7 +64,7 @@ class SubjectOutcome:
             return f"{head}: invalid: {self.message}; nothing was erased"
         if self.status == "not_found":
             return f"{head}: not found in the warehouse; {self.message}"
-        rows = sum(self.rows_removed.values())
+        rows = sum(n for name, n in self.rows_removed.items() if not name.startswith("hubspot ("))
         if self.status == "done":
             extra = f"; {self.message}" if self.message else ""
             return f"{head}: done: {rows} raw row(s) removed, nothing left{extra}"
@@ -92,6 +93,11 @@ class ForgetReport:
             f"{models} model(s) rebuilt",
             f"published: {steps.get('published', 'nothing was published')}",
             f"dashboard: {steps.get('dashboard', '-')}",
+            *(
+                [f"{steps['hubspot_gdpr_deleted']} HubSpot contact(s) deleted at HubSpot"]
+                if "hubspot_gdpr_deleted" in steps
+                else []
+            ),
             "target files holding the person removed: "
             + (", ".join(steps.get("target_files_removed", [])) or "none"),
         ]
@@ -261,8 +267,13 @@ def _plan(
     subjects: Sequence[Subject],
     request_id: str,
     asked: datetime,
+    at_vendor: bool = False,
 ) -> list[SubjectOutcome]:
-    """Resolve every subject, write its audit row and its suppression hashes."""
+    """Resolve every subject, write its audit row and its suppression hashes.
+
+    With `at_vendor`, a HubSpot contact id the warehouse no longer holds is still erased at
+    HubSpot (the rerun of a request whose vendor call failed).
+    """
     suppressed = audit.suppressed_hashes(con)
     outcomes = []
     for subject in subjects:
@@ -282,7 +293,8 @@ def _plan(
         unfinished = subject_hash in audit.unfinished(con, [subject_hash])
         hashes = identity.hashes(key) | {subject_hash: subject.kind}
         audit.suppress(con, hashes, request_id, asked)
-        if not found and not unfinished:
+        vendor_only = at_vendor and subject.kind == "hubspot_contact"
+        if not found and not unfinished and not vendor_only:
             message = (
                 "already erased earlier; still on the suppression list"
                 if earlier
@@ -309,10 +321,13 @@ def forget(
     *,
     say: Say = _quiet,
     publish_path: Path | None = None,
+    hubspot: Any | None = None,
 ) -> ForgetReport:
     """Erase `subjects` from the warehouse and everything built from it (see the module doc).
 
-    The caller holds the warehouse lock. Returns the report; every subject has its audit row.
+    `hubspot`: a HubSpot transport when the user enabled HubSpot's GDPR delete: each subject's
+    contacts are then deleted at HubSpot too, before the warehouse forgets their ids. The caller
+    holds the warehouse lock. Returns the report; every subject has its audit row.
     """
     from gtm.ops import dbt, publish
     from gtm.ops.run import one_line
@@ -326,12 +341,16 @@ def forget(
         raise GtmError(f"the warehouse {warehouse} does not exist; nothing to erase")
     with _connect(warehouse) as con:
         audit.check_key(con, key, asked)
-        report.subjects = _plan(con, key, subjects, report.request_id, asked)
+        report.subjects = _plan(
+            con, key, subjects, report.request_id, asked, at_vendor=hubspot is not None
+        )
     active = [s for s in report.subjects if s.status == "started"]
     if not active:
         return report
     target = publish_path or publish.publish_path(warehouse, "", root)
     try:
+        if hubspot is not None:
+            _erase_at_hubspot(hubspot, active, report, say)
         _erase(root, warehouse, active, report, target, say, dbt, publish)
     except Exception as exc:
         with _connect(warehouse) as con:
@@ -369,9 +388,10 @@ def _erase(
             strings |= _person_strings(con, outcome.identity)
             person_ids |= _person_ids(con, outcome.identity)
             con.execute("begin transaction")
-            outcome.rows_removed = erase.purge_raw(con, outcome.identity)
+            purged = erase.purge_raw(con, outcome.identity)
             con.execute("commit")
-            changed |= set(outcome.rows_removed)
+            outcome.rows_removed |= purged
+            changed |= set(purged)
         staging = erase.empty_staging_datasets(con)
         report.steps["dlt_staging_rows_removed"] = sum(staging.values())
         horizon = retention.load_retention(root)
@@ -413,6 +433,11 @@ def _erase(
     with _connect(warehouse) as con:
         for outcome in active:
             remaining: dict[str, Any] = dict(problems)
+            if outcome.vendor_failures:
+                remaining["hubspot GDPR delete"] = "; ".join(
+                    f"contact {cid}: {error} (rerun gtm forget hubspot:{cid})"
+                    for cid, error in sorted(outcome.vendor_failures.items())
+                )
             remaining |= erase.person_rows(con, outcome.identity)
             remaining |= model_remains(con, outcome.identity, person_ids)
             if files.pending:
@@ -431,6 +456,26 @@ def _erase(
                 remaining,
                 outcome.message,
             )
+
+
+def _erase_at_hubspot(
+    client: Any, active: list[SubjectOutcome], report: ForgetReport, say: Say
+) -> None:
+    """Delete every active subject's HubSpot contacts at HubSpot (GDPR delete)."""
+    deleted = 0
+    for outcome in active:
+        contacts = set(outcome.identity.hubspot_contact)
+        if outcome.subject.kind == "hubspot_contact":
+            contacts.add(outcome.subject.value)
+        if not contacts:
+            continue
+        result = vendor.hubspot_gdpr_delete(client, contacts)
+        outcome.vendor_failures = result.failed
+        if result.deleted:
+            outcome.rows_removed["hubspot (GDPR delete): contacts"] = len(result.deleted)
+        deleted += len(result.deleted)
+    report.steps["hubspot_gdpr_deleted"] = deleted
+    say(f"HubSpot: {deleted} contact(s) permanently deleted (GDPR delete).")
 
 
 def _pipelines_dir(warehouse: Path) -> Path:

@@ -31,6 +31,8 @@ class TableWrites:
     """Key -> column -> value written (last write wins)."""
     inserted: list[dict[str, Any]] = field(default_factory=list)
     """Whole records inserted, in order."""
+    deleted: set[str] = field(default_factory=set)
+    """Keys of records permanently deleted (every version of them)."""
 
 
 class Overlay:
@@ -51,6 +53,7 @@ class Overlay:
                     writes = self.tables.get(name)
                     if writes is not None:
                         self._apply(built, writes, writes.values, writes.inserted)
+                        self._delete(built, writes, writes.deleted)
                 return built
 
         state.table = table  # type: ignore[method-assign]
@@ -81,6 +84,23 @@ class Overlay:
         with self.state._lock:
             writes.inserted.extend(rows)
             self._refresh(name, writes, {}, rows)
+
+    def delete(self, name: str, keys: set[str], key: str = "id") -> None:
+        """Permanently delete the records `keys` of table `name`, now and on every rebuild."""
+        writes = self.writes(name, key)
+        with self.state._lock:
+            writes.deleted |= keys
+            built = self.state._built.get(name)
+            if built is not None:
+                self._delete(built, writes, keys)
+            self.state._ordered.clear()
+
+    def _delete(self, built: str, writes: TableWrites, keys: set[str]) -> None:
+        if keys:
+            self.state._con.execute(
+                f'delete from {built} where list_contains(?, cast("{writes.key}" as varchar))',
+                [sorted(keys)],
+            )
 
     def _refresh(
         self,

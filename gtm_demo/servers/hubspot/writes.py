@@ -61,6 +61,9 @@ class WriteStore:
         self.members: dict[str, set[str]] = {}
         self.rejections: dict[str, str] = {}
         """Record id -> message: per-record rejections injected by tests."""
+        self.gdpr_deleted: set[str] = set()
+        self.blocklist: set[str] = set()
+        """E-mail addresses a GDPR delete found no contact for (HubSpot blocks them)."""
         self._ids = itertools.count(1001)
         self._lock = threading.RLock()
 
@@ -282,6 +285,35 @@ class WriteStore:
         )
         return str(rows[0]["id"]) if rows else None
 
+    # --- GDPR delete ---------------------------------------------------------------------------
+
+    def gdpr_delete(self, request: Request, raw: bytes) -> Response:
+        """POST /crm/v3/objects/contacts/gdpr-delete: delete a contact for good; 204.
+
+        `{"objectId": id}`, or `{"idProperty": "email", "objectId": address}`. An unknown id is a
+        404; an unknown e-mail is blocklisted and answered 204, as HubSpot documents
+        (https://developers.hubspot.com/docs/api-reference/legacy/crm/objects/contacts/gdpr/gdpr-delete-contact).
+        """
+        obj = OBJECTS["contacts"]
+        body = self.body(raw) or {}
+        self.record(request, 1)
+        value = str(body.get("objectId") or "")
+        id_property = body.get("idProperty") or "hs_object_id"
+        if not value:
+            raise ApiError(400, "objectId is required")
+        if id_property in ("hs_object_id", "id"):
+            found = value if value in self.ids(obj) else None
+        else:
+            found = self._find(obj, id_property, value)
+        if found is None:
+            if id_property == "email":
+                self.blocklist.add(value.lower())
+                return Response(status_code=204)
+            raise ApiError(404, f"resource not found: contact {value}")
+        self.overlay.delete(obj.table, {found})
+        self.gdpr_deleted.add(found)
+        return Response(status_code=204)
+
     # --- lists ---------------------------------------------------------------------------------
 
     def create_list(self, request: Request, raw: bytes) -> Response:
@@ -391,6 +423,9 @@ def write_routes(api: Any, endpoint: Callable[[Callable], Callable]) -> list[Rou
             "/crm/v3/properties/{object_type}/groups",
             endpoint(store.create_group),
             methods=["POST"],
+        ),
+        Route(
+            "/crm/v3/objects/contacts/gdpr-delete", endpoint(store.gdpr_delete), methods=["POST"]
         ),
         Route(f"{objects}/batch/update", endpoint(store.batch_update), methods=["POST"]),
         Route(f"{objects}/batch/upsert", endpoint(store.batch_upsert), methods=["POST"]),
