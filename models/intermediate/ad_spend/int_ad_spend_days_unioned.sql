@@ -137,53 +137,53 @@ spend_days as (
 
 {%- if incremental_by_key() %}
 
-window_start as (
-    select {{ late_arrival_window_start('report_date') }} as window_start_at
-    from {{ this }}
-),
+    window_start as (
+        select {{ late_arrival_window_start('report_date') }} as window_start_at
+        from {{ this }}
+    ),
 
-built_spend_days as (
-    select
-        {{ spend_day_columns | join(',\n        ') }}
-    from {{ this }}
-),
+    built_spend_days as (
+        select
+            {{ spend_day_columns | join(',\n        ') }}
+        from {{ this }}
+    ),
 
--- Rows that differ from what was built, at any age (new, late, restated or renamed).
-differing_spend_days as (
-    select
-        {{ spend_day_columns | join(',\n        ') }}
-    from spend_days
-    {{ dbt.except() }}
-    select
-        {{ spend_day_columns | join(',\n        ') }}
-    from built_spend_days
-),
+    -- Rows that differ from what was built, at any age (new, late, restated or renamed).
+    differing_spend_days as (
+        select
+            {{ spend_day_columns | join(',\n        ') }}
+        from spend_days
+        {{ dbt.except() }}
+        select
+            {{ spend_day_columns | join(',\n        ') }}
+        from built_spend_days
+    ),
 
-changed_keys as (
-    select spend_days.ad_spend_id
-    from spend_days
-    cross join window_start
-    where spend_days.report_date >= window_start.window_start_at
-    union
-    select ad_spend_id
-    from differing_spend_days
-),
+    changed_keys as (
+        select spend_days.ad_spend_id
+        from spend_days
+        cross join window_start
+        where spend_days.report_date >= window_start.window_start_at
+        union
+        select ad_spend_id
+        from differing_spend_days
+    ),
 
-final as (
-    select
-        spend_days.{{ spend_day_columns | join(',\n        spend_days.') }}
-    from spend_days
-    inner join changed_keys
-        on spend_days.ad_spend_id = changed_keys.ad_spend_id
-)
+    final as (
+        select
+            spend_days.{{ spend_day_columns | join(',\n        spend_days.') }}
+        from spend_days
+        inner join changed_keys
+            on spend_days.ad_spend_id = changed_keys.ad_spend_id
+    )
 
 {%- else %}
 
-final as (
-    select
-        {{ spend_day_columns | join(',\n        ') }}
-    from spend_days
-)
+    final as (
+        select
+            {{ spend_day_columns | join(',\n        ') }}
+        from spend_days
+    )
 
 {%- endif %}
 

@@ -55,53 +55,53 @@ person_records as (
 
 {%- if incremental_by_key() %}
 
-built_contacts as (
-    select
-        contact_id,
-        person_id,
-        count(*) as page_views,
-        max(occurred_at) as last_occurred_at
-    from {{ this }}
-    group by
-        contact_id,
-        person_id
-),
+    built_contacts as (
+        select
+            contact_id,
+            person_id,
+            count(*) as page_views,
+            max(occurred_at) as last_occurred_at
+        from {{ this }}
+        group by
+            contact_id,
+            person_id
+    ),
 
-window_start as (
-    select {{ late_arrival_window_start('occurred_at') }} as window_start_at
-    from {{ this }}
-),
+    window_start as (
+        select {{ late_arrival_window_start('occurred_at') }} as window_start_at
+        from {{ this }}
+    ),
 
-source_contacts as (
-    select
-        contact_id,
-        count(*) as page_views,
-        max(occurred_at) as last_occurred_at
-    from page_views
-    where occurred_at is not null
-    group by contact_id
-),
+    source_contacts as (
+        select
+            contact_id,
+            count(*) as page_views,
+            max(occurred_at) as last_occurred_at
+        from page_views
+        where occurred_at is not null
+        group by contact_id
+    ),
 
--- Contacts to rebuild: a page view in the window, a count or latest time that differs from what was
--- built (new, late or deleted page views), or a person that differs (identity resolution moved them).
-changed_contacts as (
-    select distinct page_views.contact_id
-    from page_views
-    cross join window_start
-    where page_views.occurred_at >= window_start.window_start_at
-    union
-    select source_contacts.contact_id
-    from source_contacts
-    inner join person_records
-        on source_contacts.contact_id = person_records.source_record_id
-    left join built_contacts
-        on source_contacts.contact_id = built_contacts.contact_id
-    where
-        built_contacts.contact_id is null
-        or built_contacts.page_views <> source_contacts.page_views
-        or built_contacts.last_occurred_at <> source_contacts.last_occurred_at
-        or built_contacts.person_id <> person_records.person_id
-),
+    -- Contacts to rebuild: a page view in the window, a count or latest time that differs from what was
+    -- built (new, late or deleted page views), or a person that differs (identity resolution moved them).
+    changed_contacts as (
+        select distinct page_views.contact_id
+        from page_views
+        cross join window_start
+        where page_views.occurred_at >= window_start.window_start_at
+        union
+        select source_contacts.contact_id
+        from source_contacts
+        inner join person_records
+            on source_contacts.contact_id = person_records.source_record_id
+        left join built_contacts
+            on source_contacts.contact_id = built_contacts.contact_id
+        where
+            built_contacts.contact_id is null
+            or built_contacts.page_views <> source_contacts.page_views
+            or built_contacts.last_occurred_at <> source_contacts.last_occurred_at
+            or built_contacts.person_id <> person_records.person_id
+    ),
 {%- endif %}
 
 known_page_views as (
@@ -128,8 +128,8 @@ known_page_views as (
     inner join person_records
         on page_views.contact_id = person_records.source_record_id
     {%- if incremental_by_key() %}
-    inner join changed_contacts
-        on page_views.contact_id = changed_contacts.contact_id
+        inner join changed_contacts
+            on page_views.contact_id = changed_contacts.contact_id
     {%- endif %}
     where page_views.occurred_at is not null
 ),

@@ -40,58 +40,58 @@ page_views as (
 
 {%- if incremental_by_key() %}
 
-built_contacts as (
-    select
-        contact_id,
-        person_id,
-        sum(page_views) as page_views,
-        max(ended_at) as last_occurred_at
-    from {{ this }}
-    group by
-        contact_id,
-        person_id
-),
+    built_contacts as (
+        select
+            contact_id,
+            person_id,
+            sum(page_views) as page_views,
+            max(ended_at) as last_occurred_at
+        from {{ this }}
+        group by
+            contact_id,
+            person_id
+    ),
 
-window_start as (
-    select {{ late_arrival_window_start('ended_at') }} as window_start_at
-    from {{ this }}
-),
+    window_start as (
+        select {{ late_arrival_window_start('ended_at') }} as window_start_at
+        from {{ this }}
+    ),
 
-sessionized_contacts as (
-    select
-        contact_id,
-        person_id,
-        count(*) as page_views,
-        max(occurred_at) as last_occurred_at
-    from page_views
-    group by
-        contact_id,
-        person_id
-),
+    sessionized_contacts as (
+        select
+            contact_id,
+            person_id,
+            count(*) as page_views,
+            max(occurred_at) as last_occurred_at
+        from page_views
+        group by
+            contact_id,
+            person_id
+    ),
 
-changed_contacts as (
-    select distinct page_views.contact_id
-    from page_views
-    cross join window_start
-    where page_views.occurred_at >= window_start.window_start_at
-    union
-    select sessionized_contacts.contact_id
-    from sessionized_contacts
-    left join built_contacts
-        on sessionized_contacts.contact_id = built_contacts.contact_id
-    where
-        built_contacts.contact_id is null
-        or built_contacts.page_views <> sessionized_contacts.page_views
-        or built_contacts.last_occurred_at <> sessionized_contacts.last_occurred_at
-        or built_contacts.person_id <> sessionized_contacts.person_id
-),
+    changed_contacts as (
+        select distinct page_views.contact_id
+        from page_views
+        cross join window_start
+        where page_views.occurred_at >= window_start.window_start_at
+        union
+        select sessionized_contacts.contact_id
+        from sessionized_contacts
+        left join built_contacts
+            on sessionized_contacts.contact_id = built_contacts.contact_id
+        where
+            built_contacts.contact_id is null
+            or built_contacts.page_views <> sessionized_contacts.page_views
+            or built_contacts.last_occurred_at <> sessionized_contacts.last_occurred_at
+            or built_contacts.person_id <> sessionized_contacts.person_id
+    ),
 
-changed_page_views as (
-    select page_views.*
-    from page_views
-    inner join changed_contacts
-        on page_views.contact_id = changed_contacts.contact_id
-),
+    changed_page_views as (
+        select page_views.*
+        from page_views
+        inner join changed_contacts
+            on page_views.contact_id = changed_contacts.contact_id
+    ),
 {%- endif %}
 
 session_totals as (
