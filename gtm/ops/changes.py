@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -69,17 +71,30 @@ def raw_fingerprints(warehouse: Path) -> dict[str, str]:
 PROJECT_PATHS = ("dbt_project.yml", "profiles.yml", "models", "macros", "seeds", "tests/dbt")
 """What the dbt project is made of: a change to any file under these means a whole build."""
 
+ENV_VAR_CALL = re.compile(rb"""env_var\(\s*['"]([A-Za-z_][A-Za-z0-9_]*)['"]""")
+"""An `env_var('NAME'...)` call in a project file: its value is an input of the build too."""
+
 
 def project_fingerprint(root: Path) -> str:
-    """Return a hash of the dbt project's files (PROJECT_PATHS), names and contents."""
+    """Return a hash of the dbt project's inputs.
+
+    Its files (PROJECT_PATHS), names and contents, and the values of the environment variables
+    they read with `env_var()` (hashed, never stored).
+    """
     digest = hashlib.sha256()
+    env_names: set[str] = set()
     for name in PROJECT_PATHS:
         path = root / name
         files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
         for file in files:
             if file.exists():
+                content = file.read_bytes()
                 digest.update(f"{file.relative_to(root).as_posix()}\n".encode())
-                digest.update(hashlib.sha256(file.read_bytes()).digest())
+                digest.update(hashlib.sha256(content).digest())
+                env_names.update(m.decode() for m in ENV_VAR_CALL.findall(content))
+    for env_name in sorted(env_names):
+        value = os.environ.get(env_name)
+        digest.update(f"{env_name}={'' if value is None else '+' + value}\n".encode())
     return digest.hexdigest()
 
 
