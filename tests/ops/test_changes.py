@@ -38,11 +38,13 @@ def test_raw_fingerprints_see_content_not_order_or_dlt_tables(tmp_path: Path) ->
     assert sorted(changes.raw_fingerprints(first)) == ["raw_fake.others", "raw_fake.things"]
     assert changes.raw_fingerprints(first) == changes.raw_fingerprints(second)
     _warehouse(second, [(1, "a"), (2, "B")])  # a restated value, same row count
-    assert changes.raw_fingerprints(first)["raw_fake.things"] != (
-        changes.raw_fingerprints(second)["raw_fake.things"]
+    assert (
+        changes.raw_fingerprints(first)["raw_fake.things"]
+        != (changes.raw_fingerprints(second)["raw_fake.things"])
     )
-    assert changes.raw_fingerprints(first)["raw_fake.others"] == (
-        changes.raw_fingerprints(second)["raw_fake.others"]
+    assert (
+        changes.raw_fingerprints(first)["raw_fake.others"]
+        == (changes.raw_fingerprints(second)["raw_fake.others"])
     )
 
 
