@@ -2,12 +2,14 @@
 
 After a run publishes, the warehouse remembers a fingerprint of each raw table (its row count and an
 order-free hash of its rows, dlt's own `_dlt_*` columns left out, so a re-load of identical rows is
-no change) and one of the dbt project's files). The
-next run compares: the same project and no raw table changed means nothing to build; some raw tables
+no change) and one of the dbt project (its files and the env vars they read). The next run
+compares: the same project and no raw table changed means nothing to build; some raw tables
 changed means `dbt build --select source:<source>.<table>+` for those (the incremental models
-then rebuild only their changed keys: docs/incremental.md); a changed project, a changed raw table
-that no dbt source reads, or no fingerprint yet means the whole build. The sources of a selection
-are read from the last build's manifest, which matches the project while its fingerprint holds.
+then rebuild only their changed keys: docs/incremental.md); a changed raw table that no dbt source
+reads means the whole build; a changed project or no fingerprint yet means the whole build with
+`--full-refresh` (rows an incremental model built earlier may follow the older logic). The sources
+of a selection are read from the last build's manifest, which matches the project while its
+fingerprint holds.
 """
 
 from __future__ import annotations
@@ -37,6 +39,9 @@ class BuildPlan:
     """dbt selectors to build; None for the whole project; empty when nothing changed."""
     reason: str
     """One line saying why, for the run's log and report."""
+    full_refresh: bool = False
+    """Whether incremental models rebuild in full: the project (code, seeds, vars, env inputs)
+    changed or no build was recorded, so rows built before may follow older logic."""
 
     @property
     def nothing(self) -> bool:
@@ -145,9 +150,13 @@ def current_fingerprints(root: Path, warehouse: Path) -> dict[str, str]:
 def plan_build(stored: dict[str, str], current: dict[str, str], manifest: Path) -> BuildPlan:
     """Compare the stored fingerprints with the current ones; say what to build."""
     if not stored:
-        return BuildPlan(None, "no build was published from this warehouse yet: building all")
+        return BuildPlan(
+            None,
+            "no build was published from this warehouse yet: building all in full",
+            full_refresh=True,
+        )
     if stored.get(PROJECT_KEY) != current.get(PROJECT_KEY):
-        return BuildPlan(None, "the dbt project changed: building all")
+        return BuildPlan(None, "the dbt project changed: building all in full", full_refresh=True)
     changed = sorted(
         name
         for name in set(stored) | set(current)

@@ -392,6 +392,7 @@ def _build_and_publish(
     steps.say(plan.reason[:1].upper() + plan.reason[1:] + ".")
     report.build_plan = {
         "select": None if plan.select is None else list(plan.select),
+        "full_refresh": plan.full_refresh,
         "reason": plan.reason,
     }
     if plan.nothing:
@@ -406,7 +407,12 @@ def _build_and_publish(
         with steps.bar() as bar:
             on_node = None if bar is None else (lambda done, total: bar("dbt nodes", done, total))
             report.dbt = dbt.run_dbt_build(
-                root, warehouse, plan.select or (), verbose=steps.verbose, on_node=on_node
+                root,
+                warehouse,
+                plan.select or (),
+                verbose=steps.verbose,
+                on_node=on_node,
+                full_refresh=plan.full_refresh,
             )
     except GtmError as exc:
         report.errors.append(RunError("build", str(exc)))

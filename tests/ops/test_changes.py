@@ -52,19 +52,21 @@ def test_the_plan_builds_nothing_what_reads_the_changed_tables_or_all(tmp_path: 
     manifest = _manifest(tmp_path / "manifest.json")
     stored = {"raw_fake.things": "2:1:2", "raw_fake.others": "1:9:1", changes.PROJECT_KEY: "p"}
 
-    assert changes.plan_build({}, stored, manifest).select is None
+    first = changes.plan_build({}, stored, manifest)
+    assert (first.select, first.full_refresh) == (None, True)
     nothing = changes.plan_build(stored, dict(stored), manifest)
     assert (nothing.select, nothing.nothing) == ((), True)
 
     some = changes.plan_build(stored, stored | {"raw_fake.things": "3:4:2"}, manifest)
-    assert some.select == ("source:fake.things+",)
+    assert (some.select, some.full_refresh) == (("source:fake.things+",), False)
     assert some.reason == "1 raw tables changed: building what reads them"
 
     project = changes.plan_build(stored, stored | {changes.PROJECT_KEY: "q"}, manifest)
-    assert (project.select, project.reason) == (None, "the dbt project changed: building all")
+    assert (project.select, project.full_refresh) == (None, True)
+    assert project.reason == "the dbt project changed: building all in full"
 
     unread = changes.plan_build(stored, stored | {"raw_other.t": "1:1:1"}, manifest)
-    assert unread.select is None
+    assert (unread.select, unread.full_refresh) == (None, False)
     assert "raw_other.t read by no dbt source" in unread.reason
 
     missing = changes.plan_build(stored, stored | {"raw_fake.things": "3:4:2"}, tmp_path / "none")
