@@ -2,7 +2,8 @@
 
 The session's built warehouse (scale 0.1) is copied, and new, late, restated and deleted events are
 written into its raw tables: page views after the latest one, inside the late-arrival window and far
-older than it; a page view deleted; an ad day restated long ago and a new ad day. One copy then runs
+older than it; a page view deleted; e-mail clicks new, a year late and deleted; an ad day restated
+long ago and a new ad day. One copy then runs
 the incremental models incrementally, another with `--full-refresh`; every incremental model must
 hold exactly the same rows in both, and the incremental run must really have run as one (dbt's
 delete+insert, not a rebuild).
@@ -20,6 +21,14 @@ from warehouse_support import BIN, REPO, BuiltWarehouse, warehouse_env
 
 INCREMENTAL = "1+config.materialized:incremental"
 """Every incremental model and its parents (the raw changes reach it through them)."""
+
+EVENT_MODELS = {
+    "int_ad_spend_days_unioned",
+    "int_email_click_touchpoints_matched",
+    "int_page_views_sessionized",
+    "int_web_sessions_aggregated",
+}
+"""The incremental models (docs/incremental.md)."""
 
 LATE_EVENTS = [
     # Three contacts' latest page view again a day later: new events at the edge.
@@ -62,6 +71,30 @@ LATE_EVENTS = [
     where id = (
         select min(id) from raw_hubspot.web_events
         where object_type = 'CONTACT' and occurred_at < timestamptz '2025-01-01'
+    )
+    """,
+    # E-mail clicks: the latest click again a day later, one a year late, one deleted at the source.
+    """
+    insert into raw_hubspot.email_events by name
+    select * replace (id || '-next' as id, created + interval '1 day' as created)
+    from raw_hubspot.email_events
+    where type = 'CLICK'
+    order by created desc, id
+    limit 1
+    """,
+    """
+    insert into raw_hubspot.email_events by name
+    select * replace (id || '-old' as id, created - interval '365 days' as created)
+    from raw_hubspot.email_events
+    where type = 'CLICK'
+    order by created desc, id
+    limit 1 offset 5
+    """,
+    """
+    delete from raw_hubspot.email_events
+    where id = (
+        select min(id) from raw_hubspot.email_events
+        where type = 'CLICK' and created < timestamptz '2025-06-01'
     )
     """,
     # A Google Ads day restated 200 days back (outside the window) and a new day.
@@ -148,11 +181,7 @@ def test_incremental_build_equals_full_refresh(
         assert run.returncode == 0, f"{name} run failed:\n{out}"
 
     models = _incremental_models(tmp_path / "incremental" / "target")
-    assert {
-        "int_ad_spend_days_unioned",
-        "int_page_views_sessionized",
-        "int_web_sessions_aggregated",
-    } <= set(models)
+    assert set(models) == EVENT_MODELS
     compiled = tmp_path / "incremental" / "target" / "run"
     for model in models:
         [sql] = list(compiled.rglob(f"{model}.sql"))
@@ -187,8 +216,4 @@ def test_incremental_build_equals_full_refresh(
             if differs:
                 changed.append(model)
         # The late events reached every table they feed: the comparison is not of untouched tables.
-        assert {
-            "int_ad_spend_days_unioned",
-            "int_page_views_sessionized",
-            "int_web_sessions_aggregated",
-        } <= set(changed)
+        assert set(changed) == EVENT_MODELS
