@@ -87,16 +87,18 @@ def gtm_run(
     seconds = time.perf_counter() - started
     report_file = report_path(ROOT, warehouse)
     report = json.loads(report_file.read_text()) if report_file.exists() else {}
-    if done.returncode != 0:
+    if done.returncode != 0 and not report:
         raise RuntimeError(
             f"gtm run failed ({done.returncode}):\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
         )
     return {
         "seconds": round(seconds, 1),
         "status": report.get("status"),
+        "exit_code": done.returncode,
         "stages": {stage["stage"]: stage["seconds"] for stage in report.get("stages", [])},
         "build_plan": report.get("build_plan"),
         "dbt": report.get("dbt"),
+        "failures": [f["unique_id"] for f in (report.get("dbt") or {}).get("failures", [])],
         "published": (report.get("publish") or {}).get("published"),
         "raw_rows": raw_rows(warehouse),
     }
