@@ -254,15 +254,19 @@ def run_dbt_build(
     *,
     verbose: bool = True,
     on_node: NodeProgress | None = None,
+    full_refresh: bool = False,
 ) -> DbtSummary:
     """Run `dbt build` in-process against the project at `root`; return what it did.
 
     Counts, failing and warning nodes come from the run_results.json this build writes. Unless
-    `verbose`, dbt's per-node log goes only to its log file and `on_node` shows progress.
+    `verbose`, dbt's per-node log goes only to its log file and `on_node` shows progress. With
+    `full_refresh`, incremental models are rebuilt in full (`--full-refresh`).
     """
     results_file = project.target_dir(root, warehouse) / "run_results.json"
     results_file.unlink(missing_ok=True)
     extra = ["--select", *select] if select else []
+    if full_refresh:
+        extra.append("--full-refresh")
     started = time.perf_counter()
     outcome = _invoke(root, warehouse, "build", *extra, verbose=verbose, on_node=on_node)
     seconds = time.perf_counter() - started

@@ -147,6 +147,8 @@ class RunReport:
     anomalies: list[dict[str, Any]] = field(default_factory=list)
     dbt: DbtSummary | None = None
     """What the build did, when it ran."""
+    build_plan: dict[str, Any] | None = None
+    """What the build was asked to do and why: `select` (None: all), `reason`."""
     publish: PublishOutcome | None = None
     dashboard: dict[str, Any] | None = None
     """After a publish: the dashboard's `path`, whether it was `built`, and the `error` if not."""
@@ -175,6 +177,8 @@ class RunReport:
         }
         if self.world is not None:
             out["world"] = self.world.to_json()
+        if self.build_plan is not None:
+            out["build_plan"] = self.build_plan
         if self.dbt is not None:
             out["dbt"] = self.dbt.to_json()
         if self.publish is not None:

@@ -21,9 +21,20 @@ from typing import Any
 
 from gtm import project, sources
 from gtm.errors import GtmError
-from gtm.ops import alerts, anomalies, dbt, history, logs, publish, schedule, summary, world
+from gtm.ops import (
+    alerts,
+    anomalies,
+    changes,
+    dbt,
+    history,
+    logs,
+    publish,
+    schedule,
+    summary,
+    world,
+)
 from gtm.ops.health import RunHealth
-from gtm.ops.report import RunError, RunReport, SourceResult, Stage, WorldInfo
+from gtm.ops.report import PublishOutcome, RunError, RunReport, SourceResult, Stage, WorldInfo
 from gtm.ops.settings import RunSettings, load_settings
 from gtm.ops.world import Progress, ProgressBars, Say, WorldResult
 
@@ -403,17 +414,38 @@ def _build_and_publish(
     select: Sequence[str],
     steps: _Steps,
 ) -> None:
+    target = publish.publish_path(warehouse, settings.publish_path, root)
+    fingerprints = changes.current_fingerprints(root, warehouse)
+    plan = _plan_build(root, warehouse, select, fingerprints)
+    steps.say(plan.reason[:1].upper() + plan.reason[1:] + ".")
+    report.build_plan = {
+        "select": None if plan.select is None else list(plan.select),
+        "full_refresh": plan.full_refresh,
+        "reason": plan.reason,
+    }
+    if plan.nothing:
+        report.publish = PublishOutcome(
+            path=str(target),
+            tested=True,
+            reason="nothing changed since the last published build",
+            kept=publish.read_published(target),
+        )
+        return
     try:
         with steps.bar() as bar:
             on_node = None if bar is None else (lambda done, total: bar("dbt nodes", done, total))
             report.dbt = dbt.run_dbt_build(
-                root, warehouse, select, verbose=steps.verbose, on_node=on_node
+                root,
+                warehouse,
+                plan.select or (),
+                verbose=steps.verbose,
+                on_node=on_node,
+                full_refresh=plan.full_refresh,
             )
     except GtmError as exc:
         report.errors.append(RunError("build", str(exc)))
     if report.dbt is not None:
         report.stages.append(Stage("build", report.dbt.seconds))
-    target = publish.publish_path(warehouse, settings.publish_path, root)
     started = time.perf_counter()
     manifest = project.target_dir(root, warehouse) / "semantic_manifest.json"
     health = RunHealth(report.to_json(), project.target_dir(root, warehouse) / "run_results.json")
@@ -431,6 +463,18 @@ def _build_and_publish(
     elif report.publish.published:
         report.stages.append(Stage("publish", time.perf_counter() - started))
         _dashboard_stage(root, warehouse, report, target)
+        if not select:  # a build of the user's --select does not make the whole warehouse current
+            changes.write_fingerprints(warehouse, fingerprints)
+
+
+def _plan_build(
+    root: Path, warehouse: Path, select: Sequence[str], fingerprints: dict[str, str]
+) -> changes.BuildPlan:
+    """Decide what the build does: the user's --select, else what changed since the last publish."""
+    if select:
+        return changes.BuildPlan(tuple(select), "building the --select given")
+    manifest = project.target_dir(root, warehouse) / "manifest.json"
+    return changes.plan_build(changes.read_fingerprints(warehouse), fingerprints, manifest)
 
 
 def _dashboard_stage(root: Path, warehouse: Path, report: RunReport, published: Path) -> None:

@@ -1,12 +1,30 @@
 {#- Daily ad spend of every platform at one grain: date x platform x account x campaign x ad group x ad, from
     one model per platform (Google's campaign-level remainders included), with the spend in the reporting
     currency and the campaign key touchpoints join on. Only the platforms switched on (vars
-    `<platform>_enabled`) are read; with none, no rows. -#}
+    `<platform>_enabled`) are read; with none, no rows.
+
+    Incremental (docs/incremental.md): a run rewrites the days within var('late_arrival_days') of the latest
+    day already built (platforms restate recent days) and any older row that differs from what was built
+    (a late or restated day, a renamed campaign). A day a platform stops reporting altogether stays until
+    `--full-refresh`. -#}
 
 {%- set platforms = [] -%}
 {%- for platform in ['google_ads', 'facebook_ads', 'linkedin_ads'] if var(platform ~ '_enabled') -%}
     {%- do platforms.append(platform) -%}
 {%- endfor %}
+
+{%- set spend_day_columns = [
+    'ad_spend_id', 'platform', 'ad_account_id', 'campaign_id', 'campaign_name', 'ad_group_id', 'ad_group_name',
+    'ad_id', 'ad_name', 'is_campaign_level', 'report_date', 'account_time_zone', 'report_time_zone', 'spend',
+    'currency_code', 'spend_reporting', 'reporting_currency', 'impressions', 'clicks', 'platform_conversions',
+    'utm_campaign', 'campaign_key',
+] -%}
+
+{{ config(
+    materialized='incremental',
+    incremental_strategy=incremental_strategy_for_target(),
+    unique_key='ad_spend_id',
+) }}
 
 with
 
@@ -115,7 +133,7 @@ unioned as (
     {%- endfor %}
 ),
 
-final as (
+spend_days as (
     select
         {{ dbt.hash(dbt.concat([
             'platform', "'|'",
@@ -149,6 +167,58 @@ final as (
             when utm_campaign is not null then {{ dbt.concat(['platform', "':'", 'utm_campaign']) }}
         end as campaign_key
     from unioned
-)
+),
+
+{%- if incremental_by_key() %}
+
+    window_start as (
+        select {{ late_arrival_window_start('report_date') }} as window_start_at
+        from {{ this }}
+    ),
+
+    built_spend_days as (
+        select
+            {{ spend_day_columns | join(',\n        ') }}
+        from {{ this }}
+    ),
+
+    -- Rows that differ from what was built, at any age (new, late, restated or renamed).
+    differing_spend_days as (
+        select
+            {{ spend_day_columns | join(',\n        ') }}
+        from spend_days
+        {{ dbt.except() }}
+        select
+            {{ spend_day_columns | join(',\n        ') }}
+        from built_spend_days
+    ),
+
+    changed_keys as (
+        select spend_days.ad_spend_id
+        from spend_days
+        cross join window_start
+        where spend_days.report_date >= window_start.window_start_at
+        union
+        select ad_spend_id
+        from differing_spend_days
+    ),
+
+    final as (
+        select
+            spend_days.{{ spend_day_columns | join(',\n        spend_days.') }}
+        from spend_days
+        inner join changed_keys
+            on spend_days.ad_spend_id = changed_keys.ad_spend_id
+    )
+
+{%- else %}
+
+    final as (
+        select
+            {{ spend_day_columns | join(',\n        ') }}
+        from spend_days
+    )
+
+{%- endif %}
 
 select * from final

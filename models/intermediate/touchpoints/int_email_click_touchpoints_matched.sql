@@ -1,7 +1,26 @@
 {#- One row per HubSpot marketing e-mail click of a known person, as a touchpoint: the recipient by e-mail
     (people's e-mails are unique, so a shared address never fans out), and the web session the click opened
     (the first one on the same e-mail campaign's link within the session timeout). A link without UTMs is
-    still an e-mail touch (`hubspot` / `email`). -#}
+    still an e-mail touch (`hubspot` / `email`).
+
+    Incremental (docs/incremental.md), by whole people: those with a click or a web session within
+    var('late_arrival_days') of the latest click already built, whose click count or latest click differs
+    from what was built (a late, new or moved click of any age), or whose built click points at a session
+    that no longer exists. After the run, the clicks of people no longer known and clicks HubSpot no
+    longer holds are deleted. A person whose every click moved to another person (an e-mail address
+    that changed hands) keeps them until `--full-refresh`. -#}
+
+{{ config(
+    materialized='incremental',
+    incremental_strategy=incremental_strategy_for_target(),
+    unique_key='person_id',
+    post_hook=[
+        "{{ delete_unknown_keys(this, 'person_id', ref('int_people_resolved'), 'person_id',
+            'email is not null and not is_deleted') }}",
+        "{{ delete_unknown_keys(this, 'source_record_id', ref('stg_hubspot__email_events'), 'email_event_id',
+            \"event_type = 'click'\") }}",
+    ],
+) }}
 
 {{ config(enabled=var('hubspot_enabled')) }}
 
@@ -59,51 +78,123 @@ email_clickers as (
         on email_events.recipient_email = people.email
 ),
 
+{%- if incremental_by_key() %}
+
+    built_people as (
+        select
+            person_id,
+            count(*) as clicks,
+            max(touched_at) as last_clicked_at
+        from {{ this }}
+        group by person_id
+    ),
+
+    window_start as (
+        select {{ late_arrival_window_start('touched_at') }} as window_start_at
+        from {{ this }}
+    ),
+
+    current_people as (
+        select
+            person_id,
+            count(*) as clicks,
+            max(occurred_at) as last_clicked_at
+        from email_clickers
+        group by person_id
+    ),
+
+    -- People to rebuild: a click or a session in the window, clicks that differ from what was built, or a
+    -- built click whose session is gone (its contact's sessions were rebuilt).
+    changed_people as (
+        select email_clickers.person_id
+        from email_clickers
+        cross join window_start
+        where email_clickers.occurred_at >= window_start.window_start_at
+        union
+        select web_sessions.person_id
+        from web_sessions
+        cross join window_start
+        where web_sessions.started_at >= window_start.window_start_at
+        union
+        select current_people.person_id
+        from current_people
+        left join built_people
+            on current_people.person_id = built_people.person_id
+        where
+            built_people.person_id is null
+            or built_people.clicks <> current_people.clicks
+            or built_people.last_clicked_at <> current_people.last_clicked_at
+        union
+        select built.person_id
+        from {{ this }} as built
+        left join web_sessions
+            on
+                built.web_session_id = web_sessions.session_id
+                and built.person_id = web_sessions.person_id
+        where
+            built.web_session_id is not null
+            and web_sessions.session_id is null
+    ),
+
+    -- The clicks of the people to rebuild.
+    clickers as (
+        select email_clickers.*
+        from email_clickers
+        inner join changed_people
+            on email_clickers.person_id = changed_people.person_id
+    ),
+{%- else %}
+
+    clickers as (
+        select * from email_clickers
+    ),
+{%- endif %}
+
 email_sessions_ranked as (
     select
-        email_clickers.email_event_id,
+        clickers.email_event_id,
         web_sessions.session_id,
         row_number() over (
-            partition by email_clickers.email_event_id
+            partition by clickers.email_event_id
             order by web_sessions.started_at, web_sessions.session_id
         ) as session_rank
-    from email_clickers
+    from clickers
     inner join web_sessions
         on
-            email_clickers.person_id = web_sessions.person_id
-            and email_clickers.occurred_at <= web_sessions.started_at
+            clickers.person_id = web_sessions.person_id
+            and clickers.occurred_at <= web_sessions.started_at
             and web_sessions.started_at
-            <= {{ dbt.dateadd('minute', var('session_timeout_minutes'), 'email_clickers.occurred_at') }}
-            and coalesce(web_sessions.utm_source, '') = coalesce(email_clickers.utm_source, '')
-            and coalesce(web_sessions.utm_medium, '') = coalesce(email_clickers.utm_medium, '')
-            and coalesce(web_sessions.utm_campaign, '') = coalesce(email_clickers.utm_campaign, '')
+            <= {{ dbt.dateadd('minute', var('session_timeout_minutes'), 'clickers.occurred_at') }}
+            and coalesce(web_sessions.utm_source, '') = coalesce(clickers.utm_source, '')
+            and coalesce(web_sessions.utm_medium, '') = coalesce(clickers.utm_medium, '')
+            and coalesce(web_sessions.utm_campaign, '') = coalesce(clickers.utm_campaign, '')
 ),
 
 email_touches as (
     select
         'email_click' as touchpoint_type,
         'hubspot' as source_system,
-        email_clickers.email_event_id as source_record_id,
-        email_clickers.person_id,
-        email_clickers.occurred_at as touched_at,
+        clickers.email_event_id as source_record_id,
+        clickers.person_id,
+        clickers.occurred_at as touched_at,
         email_sessions_ranked.session_id as web_session_id,
         email_sessions_ranked.session_id is not null as is_part_of_web_session,
-        email_clickers.url,
+        clickers.url,
         cast(null as {{ dbt.type_string() }}) as referrer_domain,
-        coalesce(email_clickers.utm_source, 'hubspot') as utm_source,
-        coalesce(email_clickers.utm_medium, 'email') as utm_medium,
-        email_clickers.utm_campaign,
-        email_clickers.utm_content,
+        coalesce(clickers.utm_source, 'hubspot') as utm_source,
+        coalesce(clickers.utm_medium, 'email') as utm_medium,
+        clickers.utm_campaign,
+        clickers.utm_content,
         cast(null as {{ dbt.type_string() }}) as utm_term,
         cast(null as {{ dbt.type_string() }}) as click_id_type,
         cast(null as {{ dbt.type_string() }}) as form_id,
-        email_clickers.email_campaign_id,
+        clickers.email_campaign_id,
         cast(null as {{ dbt.type_string() }}) as salesforce_campaign_id,
         cast(null as {{ dbt.type_string() }}) as salesforce_campaign_type
-    from email_clickers
+    from clickers
     left join email_sessions_ranked
         on
-            email_clickers.email_event_id = email_sessions_ranked.email_event_id
+            clickers.email_event_id = email_sessions_ranked.email_event_id
             and email_sessions_ranked.session_rank = 1
 ),
 

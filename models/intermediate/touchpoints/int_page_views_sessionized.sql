@@ -3,7 +3,21 @@
     contact's first, when more than var('session_timeout_minutes') passed since the contact's previous page
     view, or when it is a new entrance from a marketing source (campaign parameters or an external referrer
     that differ from the previous page view's: an ad or e-mail click during a visit is a new visit, as in
-    Universal Analytics). -#}
+    Universal Analytics).
+
+    Incremental (docs/incremental.md): a run rebuilds whole contacts, every page view of each contact that
+    has a page view within var('late_arrival_days') of the latest one already built, whose page view count
+    or latest page view differs from what was built (a late arrival of any age), or whose person changed;
+    sessions are numbered over a contact's whole history, so a session spanning the window's start is
+    rebuilt whole. Contacts no longer known are deleted after the run. -#}
+
+{{ config(
+    materialized='incremental',
+    incremental_strategy=incremental_strategy_for_target(),
+    unique_key='contact_id',
+    post_hook="{{ delete_unknown_keys(this, 'contact_id', ref('int_person_records_mapped'), 'source_record_id',
+        \"source_system = 'hubspot' and source_object = 'contacts' and not is_deleted\") }}",
+) }}
 
 {{ config(enabled=var('hubspot_enabled')) }}
 
@@ -41,6 +55,57 @@ person_records as (
         and not is_deleted
 ),
 
+{%- if incremental_by_key() %}
+
+    built_contacts as (
+        select
+            contact_id,
+            person_id,
+            count(*) as page_views,
+            max(occurred_at) as last_occurred_at
+        from {{ this }}
+        group by
+            contact_id,
+            person_id
+    ),
+
+    window_start as (
+        select {{ late_arrival_window_start('occurred_at') }} as window_start_at
+        from {{ this }}
+    ),
+
+    source_contacts as (
+        select
+            contact_id,
+            count(*) as page_views,
+            max(occurred_at) as last_occurred_at
+        from page_views
+        where occurred_at is not null
+        group by contact_id
+    ),
+
+    -- Contacts to rebuild: a page view in the window, a count or latest time that differs from what was
+    -- built (new, late or deleted page views), or a person that differs (identity resolution moved them).
+    changed_contacts as (
+        select distinct page_views.contact_id
+        from page_views
+        cross join window_start
+        where page_views.occurred_at >= window_start.window_start_at
+        union
+        select source_contacts.contact_id
+        from source_contacts
+        inner join person_records
+            on source_contacts.contact_id = person_records.source_record_id
+        left join built_contacts
+            on source_contacts.contact_id = built_contacts.contact_id
+        where
+            built_contacts.contact_id is null
+            or built_contacts.page_views <> source_contacts.page_views
+            or built_contacts.last_occurred_at <> source_contacts.last_occurred_at
+            or built_contacts.person_id <> person_records.person_id
+    ),
+{%- endif %}
+
 known_page_views as (
     select
         page_views.page_view_id,
@@ -64,6 +129,10 @@ known_page_views as (
     from page_views
     inner join person_records
         on page_views.contact_id = person_records.source_record_id
+    {%- if incremental_by_key() %}
+        inner join changed_contacts
+            on page_views.contact_id = changed_contacts.contact_id
+    {%- endif %}
     where page_views.occurred_at is not null
 ),
 

@@ -49,6 +49,8 @@ class _DbtNamespace:
             raise AttributeError(name)
         if name in _TYPES:
             return lambda: _TYPES[name]
+        if name in ("except", "intersect"):  # set operators (dbt-duckdb renders the bare keyword)
+            return lambda: name
         return _call(name)
 
     @staticmethod
