@@ -77,3 +77,13 @@ def built_warehouse_scale1(world_scale1: Path, tmp_path_factory: pytest.TempPath
     return made_once(
         tmp_path_factory, "built_scale1", lambda work: build_warehouse(world_scale1, work)
     )
+
+
+@pytest.fixture(autouse=True)
+def no_daily_summary(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No daily summary unless a test sets `GTM__SUMMARY__HOUR`.
+
+    `gtm run` sends it from the configured hour of the wall clock on, so a test that runs `gtm run`
+    would otherwise pass or fail by the time of day it runs at.
+    """
+    monkeypatch.setenv("GTM__SUMMARY__HOUR", "off")

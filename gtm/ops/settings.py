@@ -110,6 +110,16 @@ class RunSettings:
         )
 
 
+def _summary_hour(found: str | None) -> int | str | None:
+    """Return the summary hour: None for `off` (or no key); an hour stays an int to check."""
+    if found is None or found.strip().lower() in ("", "off", "none"):
+        return None
+    try:
+        return int(found)
+    except ValueError:
+        return found  # refused by RunSettings' check, naming the key
+
+
 def load_settings(sources: Sequence[str] = ()) -> RunSettings:
     """Read the run settings; `sources` names the sources whose cadence is read.
 
@@ -145,7 +155,7 @@ def load_settings(sources: Sequence[str] = ()) -> RunSettings:
         webhook_url=dlt.secrets.get("gtm.alerts.webhook_url", str) or "",
         cadence_hours=cadences,
         grace_minutes=value("gtm.schedule.grace_minutes", float, DEFAULT_GRACE_MINUTES),
-        summary_hour=value("gtm.summary.hour", int, None),
+        summary_hour=_summary_hour(value("gtm.summary.hour", str, None)),
         email=email,
     )
 
