@@ -469,7 +469,7 @@ FAULTS = {
     ],
     # The first stream answers after the client's timeout; three bodies are cut in half.
     "slow_and_truncated": [
-        Fault("slow", count=1, path=STREAM, seconds=4.0),
+        Fault("slow", count=1, path=STREAM, seconds=9.0),
         Fault("truncate", count=3, path=PREFIX),
     ],
     # Ads take two pages per account: each second page repeats the first page's last row.
@@ -488,7 +488,7 @@ def test_faults_are_survived_and_raw_equals_a_clean_run(case, gads, baseline, tm
     for fault in faults:
         gads.plan.add(replace(fault))
     db = tmp_path / "faulty.duckdb"
-    result = load(gads, db, timeout=3.0)
+    result = load(gads, db, timeout=8.0)
     injected = Counter(kind for kind, _ in gads.plan.injected[injected_before:])
     planned = Counter()
     for fault in faults:

@@ -46,7 +46,7 @@ def source(server, **kw):
         "requests_per_10s": 100_000,
         "searches_per_second": 1_000,
         "backoff": 0.01,
-        "timeout": 1.5,
+        "timeout": 5.0,
         "max_attempts": 6,
     }
     return make_source(hubspot_source, **(options | kw))
@@ -152,7 +152,7 @@ FAULTS = {
     "429 without Retry-After": [Fault("status", 2, "/email", 429)],
     "a burst of 5xx": [Fault("status", 4, "/crm", 502)],
     "connection resets": [Fault("reset", 2, "/crm/v3/objects")],
-    "slower than the timeout": [Fault("slow", 1, "/email", seconds=2.0)],
+    "slower than the timeout": [Fault("slow", 1, "/email", seconds=6.0)],
     "truncated JSON": [Fault("truncate", 2, "/crm/v4"), Fault("truncate", 1, "/form-integ")],
     "a record repeated across pages": [
         Fault("repeat_record", 2, "/crm/v3/objects/contacts"),
