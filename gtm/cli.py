@@ -374,6 +374,13 @@ def run_command(
         ),
     ] = False,
     select: SelectOption = None,
+    full_refresh: Annotated[
+        bool,
+        typer.Option(
+            "--full-refresh",
+            help="Build and test everything in full and publish, changed or not.",
+        ),
+    ] = False,
     verbose: Annotated[
         bool,
         typer.Option(
@@ -404,6 +411,7 @@ def run_command(
             seed=seed,
             due=due,
             select=tuple(select or ()),
+            full_refresh=full_refresh,
             verbose=verbose,
         )
         with _warehouse_lock(root, "gtm run") as warehouse:

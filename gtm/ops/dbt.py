@@ -75,14 +75,16 @@ def read_run_results(
 ) -> tuple[dict[str, dict[str, int]], list[dict[str, Any]], list[dict[str, Any]]]:
     """Return counts by resource type and status, the failing and the warning nodes.
 
-    Read from the run_results.json a build wrote.
+    Read from the run_results.json a build wrote. The project's hooks (`on-run-start`'s raw-schema
+    check, resource type `operation`) are counted only when they fail: they are not models or tests.
     """
     counter: Counter[tuple[str, str]] = Counter()
     failed: list[dict[str, Any]] = []
     warned: list[dict[str, Any]] = []
     for result in json.loads(path.read_text(encoding="utf-8"))["results"]:
         resource = result["unique_id"].split(".", 1)[0]
-        counter[(resource, result["status"])] += 1
+        if resource != "operation" or result["status"] in BAD_STATUSES:
+            counter[(resource, result["status"])] += 1  # hooks count only when they fail
         if result["status"] in BAD_STATUSES or result["status"] == WARN_STATUS:
             found = failed if result["status"] in BAD_STATUSES else warned
             found.append(

@@ -196,6 +196,8 @@ class RunOptions:
     seed: int | None = None
     due: bool = False
     select: tuple[str, ...] = ()
+    full_refresh: bool = False
+    """Build everything in full (incremental models too) and publish, changed or not."""
     verbose: bool = False
     """Stream dbt's per-node log and every load line instead of progress bars."""
 
@@ -358,7 +360,9 @@ def _work(
                 report.status = "skipped"
                 return loaded_world
         _ingest_stage(root, warehouse, report, names, options.world_dir, past, settings, steps)
-    _build_and_publish(root, warehouse, report, settings, options.select, steps)
+    _build_and_publish(
+        root, warehouse, report, settings, options.select, steps, options.full_refresh
+    )
     _sync_stage(root, warehouse, report, options.world_dir, say)
     return loaded_world
 
@@ -413,10 +417,11 @@ def _build_and_publish(
     settings: RunSettings,
     select: Sequence[str],
     steps: _Steps,
+    full_refresh: bool = False,
 ) -> None:
     target = publish.publish_path(warehouse, settings.publish_path, root)
     fingerprints = changes.current_fingerprints(root, warehouse)
-    plan = _plan_build(root, warehouse, select, fingerprints)
+    plan = _plan_build(root, warehouse, select, fingerprints, full_refresh)
     steps.say(plan.reason[:1].upper() + plan.reason[1:] + ".")
     report.build_plan = {
         "select": None if plan.select is None else list(plan.select),
@@ -468,9 +473,19 @@ def _build_and_publish(
 
 
 def _plan_build(
-    root: Path, warehouse: Path, select: Sequence[str], fingerprints: dict[str, str]
+    root: Path,
+    warehouse: Path,
+    select: Sequence[str],
+    fingerprints: dict[str, str],
+    full_refresh: bool = False,
 ) -> changes.BuildPlan:
-    """Decide what the build does: the user's --select, else what changed since the last publish."""
+    """Decide what the build does: the user's --select, else what changed since the last publish.
+
+    `--full-refresh` rebuilds the selection (or everything) in full, changed or not.
+    """
+    if full_refresh:
+        reason = "--full-refresh given: building " + ("the --select given" if select else "all")
+        return changes.BuildPlan(tuple(select) or None, reason + " in full", full_refresh=True)
     if select:
         return changes.BuildPlan(tuple(select), "building the --select given")
     manifest = project.target_dir(root, warehouse) / "manifest.json"

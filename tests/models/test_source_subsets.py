@@ -197,16 +197,20 @@ def test_every_mart_holds_its_grain(subset: Subset) -> None:
     for test in nodes.values():
         meta = test.get("test_metadata") or {}
         model = nodes.get(test.get("attached_node") or "")
-        if meta.get("name") not in ("unique", "unique_combination_of_columns") or not model:
+        if not model or model["resource_type"] != "model" or model["schema"] != "marts":
             continue
-        if model["resource_type"] != "model" or model["schema"] != "marts":
-            continue
-        kwargs = meta["kwargs"]
-        columns = kwargs.get("combination_of_columns") or [kwargs["column_name"]]
+        kwargs = meta.get("kwargs") or {}
         where = test["config"].get("where") or "true"
-        if meta["name"] == "unique":  # as dbt's: nulls are not duplicates
-            where = f"({where}) and {columns[0]} is not null"
-        grains.append((model["alias"], columns, where))
+        if meta.get("name") == "column_checks":  # one test per model holds its uniqueness checks
+            for column in kwargs.get("unique") or []:  # as dbt's: nulls are not duplicates
+                grains.append((model["alias"], [column], f"({where}) and {column} is not null"))
+            for columns in kwargs.get("unique_combinations") or []:
+                grains.append((model["alias"], list(columns), where))
+        elif meta.get("name") == "unique":
+            column = kwargs["column_name"]
+            grains.append((model["alias"], [column], f"({where}) and {column} is not null"))
+        elif meta.get("name") == "unique_combination_of_columns":
+            grains.append((model["alias"], kwargs["combination_of_columns"], where))
     checked = set()
     for table, columns, where in grains:
         key = ", ".join(columns)

@@ -11,6 +11,7 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -37,6 +38,20 @@ class BuiltWarehouse:
     def scalar(self, sql: str) -> object:
         """The single value `sql` returns."""
         return self.query(sql)[0][0]
+
+    def planned(self, names: Sequence[str]) -> set[str]:
+        """Return the ids of the seeds, models, data tests and unit tests matching any of `names`.
+
+        Read from the manifest the build wrote, so a test can check that every one of them ran.
+        """
+        manifest = json.loads((self.path.parent / "target" / "manifest.json").read_text())
+        nodes = {**manifest["nodes"], **manifest.get("unit_tests", {})}
+        kinds = {"seed", "model", "test", "unit_test"}
+        return {
+            unique_id
+            for unique_id, node in nodes.items()
+            if node["resource_type"] in kinds and any(name in unique_id for name in names)
+        }
 
     def failures(self) -> list[str]:
         """The dbt nodes that errored or failed, with their messages."""
