@@ -82,7 +82,8 @@ class Chunk(
             if convert_at is not None and convert_at >= w.end:
                 convert_at = contact_at = None
             plans.append((lead_at, convert_at, contact_at))
-        # Accounts and companies exist from their first contact.
+        # Accounts and companies exist a minute before their first contact (HubSpot creates the
+        # company from the contact's domain), so no association points at a company not yet there.
         account_at: dict[int, int] = {}
         hs_company_at: dict[int, int] = {}
         for i in range(n):
@@ -91,9 +92,10 @@ class Chunk(
                 account_at[company] = min(account_at.get(company, w.end), plans[i][2] - 60)
             if self.has_hubspot[i] and not self.free_mail[i]:
                 hs_company_at[company] = min(
-                    hs_company_at.get(company, w.end), int(self.known_at[i]) + HOUR - 60
+                    hs_company_at.get(company, w.end), int(self.known_at[i]) - 60
                 )
         self.account_id = {c: w.ids.salesforce("Account") for c in sorted(account_at)}
+        self.hs_company_at = hs_company_at
         self.hs_company_id = {
             c: w.ids.hubspot("company", 5_000_000_000) for c in sorted(hs_company_at)
         }

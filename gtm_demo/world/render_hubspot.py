@@ -275,21 +275,23 @@ class HubSpotRenderer:
                     "association_type_id": 5,
                     "association_category": "HUBSPOT_DEFINED",
                     "label": "Primary",
-                    "_version_at": first_at + 300,
+                    # Not before the company exists (the sync links them once both are there).
+                    "_version_at": max(first_at + 300, self.hs_company_at[company]),
                 }
             )
             others = [c for c in sorted(self.hs_company_id) if c != company]
             if others and p.random() < 0.04:
+                other = p.choice(others)
                 assoc.append(
                     {
                         "from_object_type": "deals",
                         "from_id": deal_id,
                         "to_object_type": "companies",
-                        "to_id": self.hs_company_id[p.choice(others)],
+                        "to_id": self.hs_company_id[other],
                         "association_type_id": 341,
                         "association_category": "HUBSPOT_DEFINED",
                         "label": None,
-                        "_version_at": first_at + 86_400,
+                        "_version_at": max(first_at + 86_400, self.hs_company_at[other]),
                     }
                 )
                 w.defects["deals_with_several_companies"]["hubspot.deals"] += 1

@@ -261,7 +261,8 @@ class SalesforceRenderer:
                     "ActivityDate": start // DAY,
                     "OwnerId": owner,
                     "IsArchived": False,
-                    "CreatedDate": start - 2 * DAY,
+                    # Booked two days ahead, but never before the deal and its contact exist.
+                    "CreatedDate": max(start - 2 * DAY, after + HOUR),
                 },
                 [],
             )

@@ -114,3 +114,48 @@ def test_salesforce_ids_carry_the_case_checksum() -> None:
     for block in range(3):
         bits = sum(1 << i for i, up in enumerate(upper[block * 5 : block * 5 + 5]) if up)
         assert record[15 + block] == "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345"[bits]
+
+
+REFERENCES = [
+    ("salesforce/Event", "WhatId", "salesforce/Opportunity", "Id"),
+    ("salesforce/Event", "WhoId", "salesforce/Contact", "Id"),
+    ("salesforce/Task", "WhatId", "salesforce/Opportunity", "Id"),
+    ("salesforce/Task", "WhoId", "salesforce/Contact", "Id"),
+    ("salesforce/Task", "WhoId", "salesforce/Lead", "Id"),
+    ("salesforce/OpportunityContactRole", "OpportunityId", "salesforce/Opportunity", "Id"),
+    ("salesforce/OpportunityContactRole", "ContactId", "salesforce/Contact", "Id"),
+    ("salesforce/OpportunityHistory", "OpportunityId", "salesforce/Opportunity", "Id"),
+    ("salesforce/Opportunity", "AccountId", "salesforce/Account", "Id"),
+    ("salesforce/Contact", "AccountId", "salesforce/Account", "Id"),
+    ("salesforce/CampaignMember", "LeadId", "salesforce/Lead", "Id"),
+    ("salesforce/CampaignMember", "ContactId", "salesforce/Contact", "Id"),
+    ("hubspot/associations", "from_id", "hubspot/contacts", "id"),
+    ("hubspot/associations", "from_id", "hubspot/deals", "id"),
+    ("hubspot/associations", "to_id", "hubspot/contacts", "id"),
+    ("hubspot/associations", "to_id", "hubspot/companies", "id"),
+]
+
+
+@pytest.mark.parametrize(("table", "column", "parent", "key"), REFERENCES)
+def test_no_record_points_at_a_record_that_does_not_exist_yet(
+    world_small: Path, table: str, column: str, parent: str, key: str
+) -> None:
+    """Served at any past moment, a reference resolves: no record's first version precedes its
+    parent's (an event booked before its deal existed broke relationship tests at an earlier clock).
+    """
+    references, early = duckdb.sql(
+        f"""
+        with child as (
+            select "{column}" as parent_id, min(_version_at) as first_at
+            from '{world_small / table}.parquet' group by all
+        ),
+        parent as (
+            select "{key}" as id, min(_version_at) as first_at
+            from '{world_small / parent}.parquet' group by all
+        )
+        select count(*), count(*) filter (where child.first_at < parent.first_at)
+        from child join parent on child.parent_id = parent.id
+        """
+    ).fetchall()[0]
+    assert references > 0
+    assert early == 0
