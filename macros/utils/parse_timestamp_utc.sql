@@ -8,6 +8,15 @@
     {{ to_utc('cast(nullif(trim(' ~ column ~ "), '') as timestamp with time zone)") }}
 {%- endmacro %}
 
+{#- BigQuery reads ISO 8601 with `T`, `Z` or an offset; safe_cast gives null on bad input. -#}
+{% macro bigquery__parse_timestamp_utc(column) -%}
+    {{ to_utc('safe_cast(nullif(trim(' ~ column ~ "), '') as timestamp)") }}
+{%- endmacro %}
+
+{% macro snowflake__parse_timestamp_utc(column) -%}
+    {{ to_utc('try_to_timestamp_tz(nullif(trim(' ~ column ~ "), ''))") }}
+{%- endmacro %}
+
 {% macro duckdb__parse_timestamp_utc(column) -%}
     {{ to_utc('try_cast(nullif(trim(' ~ column ~ "), '') as timestamptz)") }}
 {%- endmacro %}

@@ -7,6 +7,16 @@
     cast(({{ column }}) at time zone 'UTC' as {{ dbt.type_timestamp() }})
 {%- endmacro %}
 
+{#- BigQuery's timestamp is an instant (shown in UTC), dbt's type_timestamp() there. -#}
+{% macro bigquery__to_utc(column) -%}
+    cast({{ column }} as timestamp)
+{%- endmacro %}
+
+{#- Snowflake: the instant in UTC, then without its offset (timestamp_ntz, dbt's type_timestamp() there). -#}
+{% macro snowflake__to_utc(column) -%}
+    cast(convert_timezone('UTC', {{ column }}) as {{ dbt.type_timestamp() }})
+{%- endmacro %}
+
 {#- Spark has one timestamp type, an instant shown in the session time zone (pinned to UTC in
     profiles.yml), so it is already UTC. -#}
 {% macro spark__to_utc(column) -%}
