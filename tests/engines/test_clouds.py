@@ -60,6 +60,13 @@ def test_every_cloud_parses_and_compiles_offline(cloud_check: dict[str, Any]) ->
     assert "cloud check: ok" in cloud_check["output"]
 
 
+def test_databricks_takes_the_spark_branches(cloud_check: dict[str, Any]) -> None:
+    # The parse renders every macro; an engine without a branch raises there. The project's own
+    # dispatch looks for databricks__, then spark__: the incremental strategy is Spark's.
+    sessions = _manifest_node(cloud_check, "databricks", "int_page_views_sessionized")
+    assert sessions["config"]["incremental_strategy"] == "insert_overwrite"
+
+
 @pytest.mark.parametrize("target", CLOUDS)
 def test_every_enabled_model_compiled_and_sqlglot_parsed_it(
     cloud_check: dict[str, Any], target: str
