@@ -5,6 +5,11 @@
 {%- endmacro %}
 
 {% macro default__parse_timestamp_utc(column) -%}
+    {{ exceptions.raise_compiler_error('parse_timestamp_utc is not implemented for ' ~ target.type) }}
+{%- endmacro %}
+
+{#- PostgreSQL has no try_cast: a malformed string raises there. -#}
+{% macro postgres__parse_timestamp_utc(column) -%}
     {{ to_utc('cast(nullif(trim(' ~ column ~ "), '') as timestamp with time zone)") }}
 {%- endmacro %}
 

@@ -4,6 +4,15 @@
 {%- endmacro %}
 
 {% macro default__to_utc(column) -%}
+    {{ exceptions.raise_compiler_error('to_utc is not implemented for ' ~ target.type) }}
+{%- endmacro %}
+
+{#- DuckDB and PostgreSQL: `at time zone 'UTC'` turns an instant into UTC wall-clock time. -#}
+{% macro duckdb__to_utc(column) -%}
+    cast(({{ column }}) at time zone 'UTC' as {{ dbt.type_timestamp() }})
+{%- endmacro %}
+
+{% macro postgres__to_utc(column) -%}
     cast(({{ column }}) at time zone 'UTC' as {{ dbt.type_timestamp() }})
 {%- endmacro %}
 
