@@ -31,6 +31,9 @@ FORBIDDEN: dict[str, re.Pattern[str]] = {
     "max_by": re.compile(r"\bmax_by\b", re.IGNORECASE),
     "count_if": re.compile(r"\bcount_if\b", re.IGNORECASE),
     "epoch(": re.compile(r"\bepoch\s*\(", re.IGNORECASE),
+    # BigQuery: a bare `union` is an error (union all / union distinct); no `double precision` type.
+    "union without all/distinct": re.compile(r"\bunion\b(?!\s+(all|distinct)\b)", re.IGNORECASE),
+    "double precision": re.compile(r"\bdouble\s+precision\b", re.IGNORECASE),
 }
 """Construct name -> pattern. Kept in step with STYLE.md's list."""
 

@@ -2,7 +2,10 @@
     DuckDB and PostgreSQL: `delete+insert` on the model's `unique_key` (a key dbt deletes by, not
     necessarily unique: the sessionised page views rebuild whole contacts). Spark with its default
     parquet tables cannot delete or merge (portability-notes §4), so there the models rebuild in full
-    through `insert_overwrite` without partitions, and incremental_by_key() is false. -#}
+    through `insert_overwrite` without partitions, and incremental_by_key() is false. Snowflake runs
+    `delete+insert` as DuckDB does. BigQuery has no strategy that replaces rows by a key that is not unique
+    (merge needs one source row per target row; insert_overwrite needs partitions), so there the models are
+    tables rebuilt in full (incremental_materialization()). -#}
 
 {% macro incremental_strategy_for_target() %}
     {{ return(adapter.dispatch('incremental_strategy_for_target', 'gtm_warehouse')()) }}
@@ -12,8 +15,27 @@
     {{ return('delete+insert') }}
 {% endmacro %}
 
+{#- Only read where the model is incremental, never on BigQuery (incremental_materialization()): a name
+    BigQuery accepts. -#}
+{% macro bigquery__incremental_strategy_for_target() %}
+    {{ return('merge') }}
+{% endmacro %}
+
 {% macro spark__incremental_strategy_for_target() %}
     {{ return('insert_overwrite') }}
+{% endmacro %}
+
+{#- The materialization of the incremental models: `incremental`, except on BigQuery (above), a table. -#}
+{% macro incremental_materialization() %}
+    {{ return(adapter.dispatch('incremental_materialization', 'gtm_warehouse')()) }}
+{% endmacro %}
+
+{% macro default__incremental_materialization() %}
+    {{ return('incremental') }}
+{% endmacro %}
+
+{% macro bigquery__incremental_materialization() %}
+    {{ return('table') }}
 {% endmacro %}
 
 {#- True when an incremental model should build only its changed keys: an incremental run (the table exists,

@@ -10,6 +10,28 @@
     {{ exceptions.raise_compiler_error('json_array_field is not implemented for ' ~ target.type) }}
 {%- endmacro %}
 
+{#- BigQuery: the array's elements as rows (JSON or JSON text alike), the first whose name matches. -#}
+{% macro bigquery__json_array_field(column, name) -%}
+    (
+        select json_value(element, '$.value')
+        from unnest(json_query_array({{ column }})) as element with offset as position
+        where json_value(element, '$.name') = '{{ name }}'
+        order by position
+        limit 1
+    )
+{%- endmacro %}
+
+{#- Snowflake: dlt loads nested values as VARIANT; to_varchar and try_parse_json read JSON text alike. -#}
+{% macro snowflake__json_array_field(column, name) -%}
+    cast(get(get(
+        filter(
+            as_array(try_parse_json(to_varchar({{ column }}))),
+            element -> cast(get(element, 'name') as varchar) = '{{ name }}'
+        ),
+        0
+    ), 'value') as varchar)
+{%- endmacro %}
+
 {#- `from_json` with a struct type gives one struct per element (a missing key is null, a number its text). -#}
 {% macro duckdb__json_array_field(column, name) -%}
     list_extract(

@@ -10,6 +10,16 @@
     {{ exceptions.raise_compiler_error('json_array_first is not implemented for ' ~ target.type) }}
 {%- endmacro %}
 
+{#- BigQuery's json_value reads JSON and JSON text alike. -#}
+{% macro bigquery__json_array_first(column) -%}
+    json_value({{ column }}, '$[0]')
+{%- endmacro %}
+
+{#- Snowflake: dlt loads nested values as VARIANT; to_varchar and try_parse_json read JSON text alike. -#}
+{% macro snowflake__json_array_first(column) -%}
+    cast(get(try_parse_json(to_varchar({{ column }})), 0) as varchar)
+{%- endmacro %}
+
 {% macro duckdb__json_array_first(column) -%}
     json_extract_string({{ column }}, '$[0]')
 {%- endmacro %}

@@ -5,7 +5,21 @@
 {%- endmacro %}
 
 {% macro default__parse_timestamp_utc(column) -%}
+    {{ exceptions.raise_compiler_error('parse_timestamp_utc is not implemented for ' ~ target.type) }}
+{%- endmacro %}
+
+{#- PostgreSQL has no try_cast: a malformed string raises there. -#}
+{% macro postgres__parse_timestamp_utc(column) -%}
     {{ to_utc('cast(nullif(trim(' ~ column ~ "), '') as timestamp with time zone)") }}
+{%- endmacro %}
+
+{#- BigQuery reads ISO 8601 with `T`, `Z` or an offset; safe_cast gives null on bad input. -#}
+{% macro bigquery__parse_timestamp_utc(column) -%}
+    {{ to_utc('safe_cast(nullif(trim(' ~ column ~ "), '') as timestamp)") }}
+{%- endmacro %}
+
+{% macro snowflake__parse_timestamp_utc(column) -%}
+    {{ to_utc('try_to_timestamp_tz(nullif(trim(' ~ column ~ "), ''))") }}
 {%- endmacro %}
 
 {% macro duckdb__parse_timestamp_utc(column) -%}

@@ -8,6 +8,15 @@
     {{ exceptions.raise_compiler_error('regex_replace is not implemented for ' ~ target.type) }}
 {%- endmacro %}
 
+{#- BigQuery (RE2) and Snowflake replace every match; their literals read backslash escapes. -#}
+{% macro bigquery__regex_replace(column, pattern, replacement='') -%}
+    regexp_replace({{ column }}, '{{ backslash_regex_literal(pattern) }}', '{{ backslash_regex_literal(replacement) }}')
+{%- endmacro %}
+
+{% macro snowflake__regex_replace(column, pattern, replacement='') -%}
+    regexp_replace({{ column }}, '{{ backslash_regex_literal(pattern) }}', '{{ backslash_regex_literal(replacement) }}')
+{%- endmacro %}
+
 {% macro duckdb__regex_replace(column, pattern, replacement='') -%}
     regexp_replace({{ column }}, '{{ pattern | replace("'", "''") }}', '{{ replacement | replace("'", "''") }}', 'g')
 {%- endmacro %}

@@ -24,3 +24,9 @@
 {% macro spark__safe_cast(field, type) -%}
     try_cast({{ field }} as {{ 'string' if (type | lower) == 'varchar' else type }})
 {%- endmacro %}
+
+{#- BigQuery: dbt's own branch (safe_cast), with `varchar`, which BigQuery lacks, as `string` (the var
+    `custom_fields` declares types in the DuckDB/PostgreSQL spelling). -#}
+{% macro bigquery__safe_cast(field, type) -%}
+    safe_cast({{ field }} as {{ 'string' if (type | lower) in ('varchar', 'text') else type }})
+{%- endmacro %}

@@ -8,6 +8,45 @@
     {{ exceptions.raise_compiler_error('url_decode is not implemented for ' ~ target.type) }}
 {%- endmacro %}
 
+{#- BigQuery has no URL decoder: split at `%`; the first piece is text, every later one starts with the two
+    hex digits of an escape (else the `%` was literal). Everything becomes hex, in order, and the bytes are
+    read as UTF-8 (invalid sequences as U+FFFD). -#}
+{% macro bigquery__url_decode(column) -%}
+    (
+        select safe_convert_bytes_to_string(from_hex(string_agg(
+            case
+                when piece_position = 0 then to_hex(cast(piece as bytes))
+                when regexp_contains(piece, '^[0-9A-Fa-f]{2}')
+                    then substr(piece, 1, 2) || to_hex(cast(substr(piece, 3) as bytes))
+                else '25' || to_hex(cast(piece as bytes))
+            end,
+            ''
+            order by piece_position
+        )))
+        from unnest(split(replace({{ column }}, '+', ' '), '%')) as piece with offset as piece_position
+    )
+{%- endmacro %}
+
+{#- Snowflake has no URL decoder: the same split at `%` as BigQuery's, each piece to hex, the hex decoded as
+    UTF-8 (an invalid sequence gives null). -#}
+{% macro snowflake__url_decode(column) -%}
+    {%- set text = "replace(" ~ column ~ ", '+', ' ')" -%}
+    try_hex_decode_string(
+        hex_encode(split_part({{ text }}, '%', 1))
+        || array_to_string(
+            transform(
+                array_slice(split({{ text }}, '%'), 1, array_size(split({{ text }}, '%'))),
+                piece -> case
+                    when regexp_like(left(cast(piece as varchar), 2), '[0-9A-Fa-f]{2}')
+                        then left(cast(piece as varchar), 2) || hex_encode(substr(cast(piece as varchar), 3))
+                    else '25' || hex_encode(cast(piece as varchar))
+                end
+            ),
+            ''
+        )
+    )
+{%- endmacro %}
+
 {% macro duckdb__url_decode(column) -%}
     url_decode(replace({{ column }}, '+', ' '))
 {%- endmacro %}

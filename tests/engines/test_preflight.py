@@ -49,3 +49,24 @@ def test_cloud_without_credentials_names_the_missing_variables(
         "target 'bigquery': missing credentials GTM_BIGQUERY_KEYFILE; set them in the environment "
         "(see profiles.yml and docs/engines.md)"
     )
+
+
+@pytest.mark.parametrize("cloud", sorted(engines.CLOUD_CREDENTIALS))
+def test_every_cloud_target_names_all_its_missing_variables(
+    monkeypatch: pytest.MonkeyPatch, cloud: str
+) -> None:
+    variables = engines.CLOUD_CREDENTIALS[cloud]
+    for name in variables:
+        monkeypatch.delenv(name, raising=False)
+    with pytest.raises(GtmError) as raised:
+        engines.preflight(engines.Target(cloud, cloud))
+    assert str(raised.value) == (
+        f"target '{cloud}': missing credentials {', '.join(variables)}; set them in the "
+        "environment (see profiles.yml and docs/engines.md)"
+    )
+    # profiles.yml's output of that name is of that type and reads every one of them.
+    profile = (REPO / "profiles.yml").read_text()
+    output = profile.split(f"\n    {cloud}:\n", 1)[1].split("\n    # ", 1)[0]
+    assert f"type: {cloud}" in output
+    for name in variables:
+        assert f"env_var('{name}'" in output

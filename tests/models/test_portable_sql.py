@@ -40,6 +40,8 @@ def test_every_forbidden_construct_is_caught(tmp_path):
         "max_by": "select max_by(a, b) from t",
         "count_if": "select count_if(a) from t",
         "epoch(": "select epoch(a) from t",
+        "union without all/distinct": "select 1 union\n select 2",
+        "double precision": "select cast(a as double  precision) from t",
     }
     assert set(samples) == set(check.FORBIDDEN)
     for construct, sql in samples.items():

@@ -21,7 +21,7 @@
 ] -%}
 
 {{ config(
-    materialized='incremental',
+    materialized=incremental_materialization(),
     incremental_strategy=incremental_strategy_for_target(),
     unique_key='ad_spend_id',
 ) }}
@@ -198,7 +198,7 @@ spend_days as (
         from spend_days
         cross join window_start
         where spend_days.report_date >= window_start.window_start_at
-        union
+        union distinct
         select ad_spend_id
         from differing_spend_days
     ),

@@ -11,7 +11,7 @@
     that changed hands) keeps them until `--full-refresh`. -#}
 
 {{ config(
-    materialized='incremental',
+    materialized=incremental_materialization(),
     incremental_strategy=incremental_strategy_for_target(),
     unique_key='person_id',
     post_hook=[
@@ -110,12 +110,12 @@ email_clickers as (
         from email_clickers
         cross join window_start
         where email_clickers.occurred_at >= window_start.window_start_at
-        union
+        union distinct
         select web_sessions.person_id
         from web_sessions
         cross join window_start
         where web_sessions.started_at >= window_start.window_start_at
-        union
+        union distinct
         select current_people.person_id
         from current_people
         left join built_people
@@ -124,7 +124,7 @@ email_clickers as (
             built_people.person_id is null
             or built_people.clicks <> current_people.clicks
             or built_people.last_clicked_at <> current_people.last_clicked_at
-        union
+        union distinct
         select built.person_id
         from {{ this }} as built
         left join web_sessions

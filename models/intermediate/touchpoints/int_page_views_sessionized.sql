@@ -12,7 +12,7 @@
     rebuilt whole. Contacts no longer known are deleted after the run. -#}
 
 {{ config(
-    materialized='incremental',
+    materialized=incremental_materialization(),
     incremental_strategy=incremental_strategy_for_target(),
     unique_key='contact_id',
     post_hook="{{ delete_unknown_keys(this, 'contact_id', ref('int_person_records_mapped'), 'source_record_id',
@@ -91,7 +91,7 @@ person_records as (
         from page_views
         cross join window_start
         where page_views.occurred_at >= window_start.window_start_at
-        union
+        union distinct
         select source_contacts.contact_id
         from source_contacts
         inner join person_records

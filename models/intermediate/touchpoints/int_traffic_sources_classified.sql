@@ -66,19 +66,19 @@ traffic_sources as (
             traffic_source,
             traffic_medium
         from web_session_touchpoints
-        union
+        union distinct
         select
             traffic_source,
             traffic_medium
         from form_submission_touchpoints
-        union
+        union distinct
         select
             traffic_source,
             traffic_medium
         from email_click_touchpoints
     {%- endif %}
     {%- if var('hubspot_enabled') and var('salesforce_enabled') %}
-        union
+        union distinct
     {%- endif %}
     {%- if var('salesforce_enabled') %}
         select

@@ -6,7 +6,7 @@
     view or person differs from what was built. -#}
 
 {{ config(
-    materialized='incremental',
+    materialized=incremental_materialization(),
     incremental_strategy=incremental_strategy_for_target(),
     unique_key='contact_id',
     post_hook="{{ delete_unknown_keys(this, 'contact_id', ref('int_page_views_sessionized'), 'contact_id') }}",
@@ -76,7 +76,7 @@ page_views as (
         from page_views
         cross join window_start
         where page_views.occurred_at >= window_start.window_start_at
-        union
+        union distinct
         select sessionized_contacts.contact_id
         from sessionized_contacts
         left join built_contacts

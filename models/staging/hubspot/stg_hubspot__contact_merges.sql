@@ -16,10 +16,7 @@ survivors as (
 ),
 
 split_ids as (
-    select
-        contact_id,
-        {{ unnest_split('merged_contact_ids', ';') }} as merged_contact_id
-    from survivors
+    {{ unnest_split('survivors', ['contact_id'], 'merged_contact_ids', ';', 'merged_contact_id') }}
 ),
 
 final as (

@@ -147,9 +147,26 @@ def _dispatch(macro_name: str, macro_namespace: str | None = None) -> Callable[.
     """
 
     def render(*args: Any, **kwargs: Any) -> str:
+        if macro_name in _DISPATCHED_STANDINS:
+            return _DISPATCHED_STANDINS[macro_name](*args, **kwargs)
         return f"{macro_name}({_sql(args[0]) if args else ''})"
 
     return render
+
+
+def _unnest_split(
+    relation: str, columns: list[str], list_column: str, delimiter: str, element: str
+) -> str:
+    selected = [f"{relation}.{column}" for column in columns]
+    selected.append(f"{relation}.{list_column} as {element}")
+    return f"select {', '.join(selected)} from {relation}"
+
+
+_DISPATCHED_STANDINS: dict[str, Callable[..., str]] = {
+    "type_double": lambda: "double",
+    "unnest_split": _unnest_split,
+}
+"""Dispatched macros that render a type or a whole select rather than an expression."""
 
 
 adapter = SimpleNamespace(

@@ -14,7 +14,7 @@ staged_records as (
         contact_id as source_record_id
     from {{ ref('stg_hubspot__contacts') }}
 
-    union
+    union distinct
 
     select
         'hubspot' as source_system,
