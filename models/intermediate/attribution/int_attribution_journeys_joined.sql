@@ -149,7 +149,7 @@ final as (
         end as attribution_channel,
         ordered.touch_number,
         ordered.touch_count,
-        cast({{ dbt.datediff('ordered.touched_at', 'ordered.converted_at', 'second') }} as double precision)
+        cast({{ dbt.datediff('ordered.touched_at', 'ordered.converted_at', 'second') }} as {{ type_double() }})
         / 86400 as days_before_conversion,
         coalesce(ordered.touch_number = milestones.lead_creation_touch_number, false)
             as is_lead_creation_touch,

@@ -167,7 +167,7 @@ final as (
         opportunity_id,
         touchpoint_id,
         attribution_model,
-        cast(credit as double precision) as credit
+        cast(credit as {{ type_double() }}) as credit
     from unioned
 )
 

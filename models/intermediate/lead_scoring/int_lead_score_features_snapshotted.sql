@@ -176,35 +176,35 @@ attribute_values as (
         person_id,
         'industry' as fit_attribute,
         lower(trim(industry)) as attribute_value,
-        cast(null as double precision) as numeric_value
+        cast(null as {{ type_double() }}) as numeric_value
     from people_attributes
     union all
     select
         person_id,
         'company_size' as fit_attribute,
         cast(null as {{ dbt.type_string() }}) as attribute_value,
-        cast(employee_count as double precision) as numeric_value
+        cast(employee_count as {{ type_double() }}) as numeric_value
     from people_attributes
     union all
     select
         person_id,
         'country' as fit_attribute,
         lower(trim(country_code)) as attribute_value,
-        cast(null as double precision) as numeric_value
+        cast(null as {{ type_double() }}) as numeric_value
     from people_attributes
     union all
     select
         person_id,
         'seniority' as fit_attribute,
         seniority as attribute_value,
-        cast(null as double precision) as numeric_value
+        cast(null as {{ type_double() }}) as numeric_value
     from people_attributes
     union all
     select
         person_id,
         'email_type' as fit_attribute,
         email_type as attribute_value,
-        cast(null as double precision) as numeric_value
+        cast(null as {{ type_double() }}) as numeric_value
     from people_attributes
 ),
 

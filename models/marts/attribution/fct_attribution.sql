@@ -72,7 +72,7 @@ joined as (
         journeys.channel,
         journeys.campaign_key,
         journeys.platform,
-        cast(journeys.amount as double precision) * 100 * credits.credit as exact_cents
+        cast(journeys.amount as {{ type_double() }}) * 100 * credits.credit as exact_cents
     from credits
     inner join journeys
         on
@@ -122,7 +122,7 @@ final as (
         cast(person_id as {{ dbt.type_string() }}) as person_id,
         cast(touched_at as {{ dbt.type_timestamp() }}) as touched_at,
         cast(attribution_model as {{ dbt.type_string() }}) as attribution_model,
-        cast(credit as double precision) as credit,
+        cast(credit as {{ type_double() }}) as credit,
         cast(allocated_cents / 100 as decimal(18, 2)) as attributed_amount,
         cast(reporting_currency as {{ dbt.type_string() }}) as reporting_currency,
         cast(channel as {{ dbt.type_string() }}) as channel,

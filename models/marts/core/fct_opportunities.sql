@@ -140,7 +140,7 @@ final as (
         cast(amount_reporting as decimal(18, 2)) as amount_reporting,
         cast(reporting_currency as {{ dbt.type_string() }}) as reporting_currency,
         cast(has_missing_amount as {{ dbt.type_boolean() }}) as has_missing_amount,
-        cast(probability as double precision) as probability,
+        cast(probability as {{ type_double() }}) as probability,
         cast(forecast_category as {{ dbt.type_string() }}) as forecast_category,
         cast(stage_name as {{ dbt.type_string() }}) as stage_name,
         cast(stage_entered_at as {{ dbt.type_timestamp() }}) as stage_entered_at,

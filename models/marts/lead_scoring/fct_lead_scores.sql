@@ -160,25 +160,25 @@ final as (
         cast(features.country_code as {{ dbt.type_string() }}) as country_code,
         cast(features.seniority as {{ dbt.type_string() }}) as seniority,
         cast(features.email_type as {{ dbt.type_string() }}) as email_type,
-        cast(rules.fit_points as double precision) as fit_points,
-        cast(rules.fit_score as double precision) as fit_score,
-        cast(rules.engagement_points as double precision) as engagement_points,
-        cast(rules.engagement_score as double precision) as engagement_score,
-        cast(rules.lead_score as double precision) as lead_score,
+        cast(rules.fit_points as {{ type_double() }}) as fit_points,
+        cast(rules.fit_score as {{ type_double() }}) as fit_score,
+        cast(rules.engagement_points as {{ type_double() }}) as engagement_points,
+        cast(rules.engagement_score as {{ type_double() }}) as engagement_score,
+        cast(rules.lead_score as {{ type_double() }}) as lead_score,
         cast(rules.lead_grade as {{ dbt.type_string() }}) as lead_grade,
         cast(rules.priority_tier as {{ dbt.type_int() }}) as priority_tier,
         {%- for rank in range(1, 4) %}
             cast(top_rule_signals.top_rule_signal_{{ rank }} as {{ dbt.type_string() }}) as top_rule_signal_{{ rank }},
-            cast(top_rule_signals.top_rule_signal_{{ rank }}_points as double precision)
+            cast(top_rule_signals.top_rule_signal_{{ rank }}_points as {{ type_double() }})
                 as top_rule_signal_{{ rank }}_points,
         {%- endfor %}
-        cast(predictions.predictive_probability as double precision) as predictive_probability,
-        cast(predictions.lead_score_probability as double precision) as lead_score_probability,
+        cast(predictions.predictive_probability as {{ type_double() }}) as predictive_probability,
+        cast(predictions.lead_score_probability as {{ type_double() }}) as lead_score_probability,
         cast(call_order.call_priority_rank as {{ dbt.type_int() }}) as call_priority_rank,
         {%- for rank in range(1, 4) %}
             cast(predictions.top_predictive_signal_{{ rank }} as {{ dbt.type_string() }})
                 as top_predictive_signal_{{ rank }},
-            cast(predictions.top_predictive_signal_{{ rank }}_contribution as double precision)
+            cast(predictions.top_predictive_signal_{{ rank }}_contribution as {{ type_double() }})
                 as top_predictive_signal_{{ rank }}_contribution,
         {%- endfor %}
         cast(features.last_signal_at as {{ dbt.type_timestamp() }}) as last_signal_at

@@ -37,8 +37,8 @@ scores as (
             person_id,
             cutoff_date,
             horizon_days,
-            cast({{ columns[0] }} as double precision) as score,
-            cast({{ columns[1] }} as double precision) as probability,
+            cast({{ columns[0] }} as {{ type_double() }}) as score,
+            cast({{ columns[1] }} as {{ type_double() }}) as probability,
             case when became_opportunity_within_horizon then 1 else 0 end as is_positive
         from outcomes
         {%- if not loop.last %}
@@ -113,13 +113,13 @@ ranking_metrics as (
                         )
                         - totals.positives * (totals.positives + 1) / 2.0
                     )
-                    / (cast(totals.positives as double precision) * (totals.people - totals.positives))
+                    / (cast(totals.positives as {{ type_double() }}) * (totals.people - totals.positives))
         end as roc_auc,
         case
             when totals.positives > 0
                 then
                     sum(
-                        cast(score_values_cumulated.positives_at_score as double precision)
+                        cast(score_values_cumulated.positives_at_score as {{ type_double() }})
                         / totals.positives
                         * score_values_cumulated.positives_at_or_above
                         / score_values_cumulated.people_at_or_above
@@ -166,10 +166,10 @@ overall_rows as (
         totals.horizon_days,
         totals.people,
         totals.positives,
-        cast(totals.positives as double precision) / totals.people as observed_rate,
+        cast(totals.positives as {{ type_double() }}) / totals.people as observed_rate,
         totals.mean_predicted_probability,
         totals.brier_score,
-        cast(1.0 as double precision) as lift,
+        cast(1.0 as {{ type_double() }}) as lift,
         ranking_metrics.roc_auc,
         ranking_metrics.pr_auc,
         score_ranges.min_score,
@@ -190,17 +190,17 @@ decile_rows as (
         totals.horizon_days,
         deciles.people,
         deciles.positives,
-        cast(deciles.positives as double precision) / deciles.people as observed_rate,
+        cast(deciles.positives as {{ type_double() }}) / deciles.people as observed_rate,
         deciles.mean_predicted_probability,
         deciles.brier_score,
         case
             when totals.positives > 0
                 then
-                    (cast(deciles.positives as double precision) / deciles.people)
-                    / (cast(totals.positives as double precision) / totals.people)
+                    (cast(deciles.positives as {{ type_double() }}) / deciles.people)
+                    / (cast(totals.positives as {{ type_double() }}) / totals.people)
         end as lift,
-        cast(null as double precision) as roc_auc,
-        cast(null as double precision) as pr_auc,
+        cast(null as {{ type_double() }}) as roc_auc,
+        cast(null as {{ type_double() }}) as pr_auc,
         deciles.min_score,
         deciles.max_score
     from deciles
@@ -223,14 +223,14 @@ final as (
         cast(horizon_days as {{ dbt.type_int() }}) as horizon_days,
         cast(people as {{ dbt.type_bigint() }}) as people,
         cast(positives as {{ dbt.type_bigint() }}) as positives,
-        cast(observed_rate as double precision) as observed_rate,
-        cast(mean_predicted_probability as double precision) as mean_predicted_probability,
-        cast(brier_score as double precision) as brier_score,
-        cast(lift as double precision) as lift,
-        cast(roc_auc as double precision) as roc_auc,
-        cast(pr_auc as double precision) as pr_auc,
-        cast(min_score as double precision) as min_score,
-        cast(max_score as double precision) as max_score
+        cast(observed_rate as {{ type_double() }}) as observed_rate,
+        cast(mean_predicted_probability as {{ type_double() }}) as mean_predicted_probability,
+        cast(brier_score as {{ type_double() }}) as brier_score,
+        cast(lift as {{ type_double() }}) as lift,
+        cast(roc_auc as {{ type_double() }}) as roc_auc,
+        cast(pr_auc as {{ type_double() }}) as pr_auc,
+        cast(min_score as {{ type_double() }}) as min_score,
+        cast(max_score as {{ type_double() }}) as max_score
     from unioned
 )
 

@@ -74,7 +74,7 @@ unattributed_rows as (
         cast(null as {{ dbt.type_string() }}) as campaign_key,
         attribution_models.attribution_model,
         conversions.conversion_type,
-        cast(1 as double precision) as attributed_conversions,
+        cast(1 as {{ type_double() }}) as attributed_conversions,
         coalesce(conversions.amount, 0) as attributed_amount
     from conversions
     cross join attribution_models
@@ -116,7 +116,7 @@ final as (
         cast(campaign_key as {{ dbt.type_string() }}) as campaign_key,
         cast(attribution_model as {{ dbt.type_string() }}) as attribution_model,
         cast(conversion_type as {{ dbt.type_string() }}) as conversion_type,
-        cast(attributed_conversions as double precision) as attributed_conversions,
+        cast(attributed_conversions as {{ type_double() }}) as attributed_conversions,
         cast(attributed_amount as decimal(18, 2)) as attributed_amount,
         '{{ var("reporting_currency") }}' as reporting_currency
     from aggregated

@@ -78,9 +78,9 @@ performance_facts as (
         new_leads,
         new_mqls,
         new_sqls,
-        cast(0 as double precision) as attributed_opportunities,
+        cast(0 as {{ type_double() }}) as attributed_opportunities,
         cast(0 as decimal(18, 2)) as pipeline_amount,
-        cast(0 as double precision) as attributed_customers,
+        cast(0 as {{ type_double() }}) as attributed_customers,
         cast(0 as decimal(18, 2)) as won_revenue
     from performance
 ),
@@ -154,27 +154,27 @@ final as (
         cast(aggregated.new_leads as {{ dbt.type_bigint() }}) as new_leads,
         cast(aggregated.new_mqls as {{ dbt.type_bigint() }}) as new_mqls,
         cast(aggregated.new_sqls as {{ dbt.type_bigint() }}) as new_sqls,
-        cast(aggregated.attributed_opportunities as double precision) as attributed_opportunities,
+        cast(aggregated.attributed_opportunities as {{ type_double() }}) as attributed_opportunities,
         cast(aggregated.pipeline_amount as decimal(18, 2)) as pipeline_amount,
-        cast(aggregated.attributed_customers as double precision) as attributed_customers,
+        cast(aggregated.attributed_customers as {{ type_double() }}) as attributed_customers,
         cast(aggregated.won_revenue as decimal(18, 2)) as won_revenue,
         cast(round(aggregated.ratio_spend / nullif(aggregated.new_leads, 0), 2) as decimal(18, 2)) as cost_per_lead,
         cast(
             {{ round_number(
-                'cast(aggregated.ratio_spend as double precision) / nullif(aggregated.attributed_opportunities, 0)', 2
+                'cast(aggregated.ratio_spend as ' ~ type_double() ~ ') / nullif(aggregated.attributed_opportunities, 0)', 2
             ) }}
             as decimal(18, 2)
         ) as cost_per_opportunity,
         cast(
             {{ round_number(
-                'cast(aggregated.ratio_spend as double precision) / nullif(aggregated.attributed_customers, 0)', 2
+                'cast(aggregated.ratio_spend as ' ~ type_double() ~ ') / nullif(aggregated.attributed_customers, 0)', 2
             ) }}
             as decimal(18, 2)
         ) as cac,
-        cast(aggregated.won_revenue as double precision) / nullif(cast(aggregated.ratio_spend as double precision), 0)
-            as roas,
-        (cast(aggregated.pipeline_amount as double precision) - cast(aggregated.ratio_spend as double precision))
-        / nullif(cast(aggregated.ratio_spend as double precision), 0) as pipeline_roi
+        cast(aggregated.won_revenue as {{ type_double() }})
+        / nullif(cast(aggregated.ratio_spend as {{ type_double() }}), 0) as roas,
+        (cast(aggregated.pipeline_amount as {{ type_double() }}) - cast(aggregated.ratio_spend as {{ type_double() }}))
+        / nullif(cast(aggregated.ratio_spend as {{ type_double() }}), 0) as pipeline_roi
     from aggregated
     cross join chosen_model
 )
