@@ -22,7 +22,8 @@ def main(queries_path: Path, out_path: Path) -> None:
     request = json.loads(queries_path.read_text(encoding="utf-8"))
     spark = engines.spark_session("gtm-parity-read")
     try:
-        tables = sorted(row.tableName for row in spark.sql(f"show tables in {request['schema']}"))
+        shown = spark.sql(f"show tables in {request['schema']}").collect()
+        tables = sorted(row.tableName for row in shown)
         rows = {}
         for table, sql in request["queries"].items():
             frame = spark.sql(sql)
