@@ -149,19 +149,17 @@ def dlt_destination(target: Target) -> Any:
     )
 
 
-def register_spark_raw(raw_dir: Path | None = None) -> dict[str, int]:
-    """Declare every raw Parquet table under `raw_dir` as a Spark table `raw_<source>.<table>`.
+def spark_session(app_name: str) -> Any:
+    """Return a local SparkSession on the `spark` target's state folder, configured as dbt's.
 
-    dlt's filesystem destination writes `<raw>/<dataset>/<table>/*.parquet`; each becomes an
-    external table over its folder in the metastore of the `spark` target's state folder (dlt's
-    own `_dlt_*` tables are left out). Returns the tables registered per dataset.
+    Warehouse and Derby metastore live under `spark_state_dir()`, never in the working directory;
+    the session time zone is UTC. Only one process at a time can open the Derby metastore.
     """
     from pyspark.sql import SparkSession
 
-    raw = raw_dir or spark_state_dir() / "raw"
     state = spark_state_dir()
     builder = (
-        SparkSession.builder.appName("gtm-register-raw")
+        SparkSession.builder.appName(app_name)
         .config("spark.sql.warehouse.dir", str(state / "warehouse"))
         .config(
             "spark.hadoop.javax.jdo.option.ConnectionURL",
@@ -173,7 +171,18 @@ def register_spark_raw(raw_dir: Path | None = None) -> dict[str, int]:
         .config("spark.sql.shuffle.partitions", "2")
         .enableHiveSupport()
     )
-    spark = builder.getOrCreate()
+    return builder.getOrCreate()
+
+
+def register_spark_raw(raw_dir: Path | None = None) -> dict[str, int]:
+    """Declare every raw Parquet table under `raw_dir` as a Spark table `raw_<source>.<table>`.
+
+    dlt's filesystem destination writes `<raw>/<dataset>/<table>/*.parquet`; each becomes an
+    external table over its folder in the metastore of the `spark` target's state folder (dlt's
+    own `_dlt_*` tables are left out). Returns the tables registered per dataset.
+    """
+    raw = raw_dir or spark_state_dir() / "raw"
+    spark = spark_session("gtm-register-raw")
     registered: dict[str, int] = {}
     for dataset in sorted(p for p in raw.iterdir() if p.is_dir()):
         spark.sql(f"create database if not exists {dataset.name}")

@@ -5,7 +5,9 @@
     - `missing_from: {relation, key, on}`: the row fails when no row of that relation has `on` equal to the
       row's `key` (a dangling reference; a null `key` is dangling too); ANDed with `where`, if any;
     - `null_key`: a column; the reason becomes `null_key` where it is null (the reference is absent, not
-      dangling). -#}
+      dangling).
+    The relation is read `as` itself: Spark (ANSI mode off, as dbt-spark runs it) parses `from t where (c)`
+    as the table alias `where` with a column list `(c)` rather than a filter. -#}
 {% macro quarantine_checks(checks) -%}
     {%- for check in checks %}
     {%- set reason = check.reason %}
@@ -28,7 +30,7 @@
         {{ reason }} as reason,
         {{ check.detail }} as detail,
         {{ check.is_record_excluded }} as is_record_excluded
-    from {{ check.relation }}
+    from {{ check.relation }} as {{ check.relation }}
     where {{ conditions | join('\n        and ') }}
     {% if not loop.last %}union all{% endif %}
     {%- endfor %}

@@ -55,12 +55,8 @@
     )
 {%- endmacro %}
 
+{#- dlt's Parquet files (the filesystem destination Spark reads) hold the array as a native Parquet list of
+    structs, so on Spark the column is an `array<struct<name, value>>`, not JSON text. -#}
 {% macro spark__json_array_field(column, name) -%}
-    try_element_at(
-        filter(
-            from_json({{ column }}, 'array<struct<name: string, value: string>>'),
-            element -> element.name = '{{ name }}'
-        ),
-        1
-    ).value
+    try_element_at(filter({{ column }}, element -> element.name = '{{ name }}'), 1).value
 {%- endmacro %}

@@ -29,7 +29,8 @@
     (cast({{ column }} as jsonb) ->> 0)
 {%- endmacro %}
 
-{#- dlt's Parquet files hold nested values as JSON text. -#}
+{#- dlt's Parquet files (the filesystem destination Spark reads) hold nested values as native Parquet lists,
+    so on Spark the column is an `array<string>`, not JSON text. -#}
 {% macro spark__json_array_first(column) -%}
-    get_json_object({{ column }}, '$[0]')
+    try_element_at({{ column }}, 1)
 {%- endmacro %}

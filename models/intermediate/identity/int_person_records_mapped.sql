@@ -112,6 +112,21 @@ both_way_links as (
     from record_links
 ),
 
+-- Each record is linked to itself too, so one join per round gives its own label and its links' labels.
+links_with_self as (
+    select
+        person_record_id,
+        linked_record_id
+    from both_way_links
+
+    union all
+
+    select
+        person_record_id,
+        person_record_id as linked_record_id
+    from candidate_records
+),
+
 record_labels_0 as (
     select
         person_record_id,
@@ -119,55 +134,34 @@ record_labels_0 as (
     from candidate_records
 ),
 
+{#- Each round reads the previous round once (a join, then a window over the e-mail group rather than a
+    second join to a grouped copy): Spark inlines every reference to a CTE, so two references per round
+    would double the plan at each round (Spark ran out of memory planning it). -#}
 {% for round in range(1, link_rounds + 1) %}
-    label_candidates_{{ round }} as (
-        select
-            person_record_id,
-            identity_label
-        from record_labels_{{ round - 1 }}
-
-        union all
-
-        select
-            both_way_links.person_record_id,
-            record_labels_{{ round - 1 }}.identity_label
-        from both_way_links
-        inner join record_labels_{{ round - 1 }}
-            on both_way_links.linked_record_id = record_labels_{{ round - 1 }}.person_record_id
-    ),
-
     linked_labels_{{ round }} as (
         select
-            person_record_id,
-            min(identity_label) as identity_label
-        from label_candidates_{{ round }}
-        group by person_record_id
+            links_with_self.person_record_id,
+            min(record_labels_{{ round - 1 }}.identity_label) as identity_label
+        from links_with_self
+        inner join record_labels_{{ round - 1 }}
+            on links_with_self.linked_record_id = record_labels_{{ round - 1 }}.person_record_id
+        group by links_with_self.person_record_id
     ),
 
-    email_labels_{{ round }} as (
-        select
-            candidate_records.email,
-            min(linked_labels_{{ round }}.identity_label) as identity_label
-        from candidate_records
-        inner join linked_labels_{{ round }}
-            on candidate_records.person_record_id = linked_labels_{{ round }}.person_record_id
-        where candidate_records.is_valid_email
-        group by candidate_records.email
-    ),
-
+    -- Then the smallest label of the record's e-mail group (records sharing a valid e-mail).
     record_labels_{{ round }} as (
         select
             linked_labels_{{ round }}.person_record_id,
-            coalesce(
-                email_labels_{{ round }}.identity_label, linked_labels_{{ round }}.identity_label
-            ) as identity_label
+            case
+                when candidate_records.is_valid_email
+                    then min(linked_labels_{{ round }}.identity_label) over (
+                        partition by candidate_records.is_valid_email, candidate_records.email
+                    )
+                else linked_labels_{{ round }}.identity_label
+            end as identity_label
         from linked_labels_{{ round }}
         inner join candidate_records
             on linked_labels_{{ round }}.person_record_id = candidate_records.person_record_id
-        left join email_labels_{{ round }}
-            on
-                candidate_records.is_valid_email
-                and candidate_records.email = email_labels_{{ round }}.email
     ),
 
 {% endfor %}

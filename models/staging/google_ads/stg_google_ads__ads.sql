@@ -60,11 +60,11 @@ renamed as (
         name as ad_name,
         type as ad_type,
         status as ad_status,
-        cast(final_urls as {{ dbt.type_string() }}) as final_urls,
+        {{ json_text('final_urls') }} as final_urls,
         {{ json_array_first('final_urls') }} as final_url,
         nullif(trim(tracking_url_template), '') as tracking_url_template,
         nullif(trim(final_url_suffix), '') as final_url_suffix,
-        cast(url_custom_parameters as {{ dbt.type_string() }}) as url_custom_parameters,
+        {{ json_text('url_custom_parameters') }} as url_custom_parameters,
         resource_name
     from source
 ),
@@ -99,10 +99,10 @@ tracking_inherited as (
         -- Custom parameters as compact JSON text (no blank after ':' or ','), searched by key below.
         replace(replace(renamed.url_custom_parameters, '": "', '":"'), '", "', '","') as ad_custom_parameters,
         replace(
-            replace(cast(ad_groups.url_custom_parameters as {{ dbt.type_string() }}), '": "', '":"'), '", "', '","'
+            replace({{ json_text('ad_groups.url_custom_parameters') }}, '": "', '":"'), '", "', '","'
         ) as ad_group_custom_parameters,
         replace(
-            replace(cast(campaigns.url_custom_parameters as {{ dbt.type_string() }}), '": "', '":"'), '", "', '","'
+            replace({{ json_text('campaigns.url_custom_parameters') }}, '": "', '":"'), '", "', '","'
         ) as campaign_custom_parameters
     from renamed
     left join ad_groups

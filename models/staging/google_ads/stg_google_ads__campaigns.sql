@@ -41,7 +41,7 @@ renamed as (
         end_date,
         nullif(trim(tracking_url_template), '') as tracking_url_template,
         nullif(trim(final_url_suffix), '') as final_url_suffix,
-        cast(url_custom_parameters as {{ dbt.type_string() }}) as url_custom_parameters,
+        {{ json_text('url_custom_parameters') }} as url_custom_parameters,
         resource_name
     from source
 ),

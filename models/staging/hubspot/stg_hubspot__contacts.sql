@@ -26,6 +26,9 @@ source as (
         archived,
         archived_at
     from {{ source('hubspot', 'contacts') }}
+    -- dlt deletes a contact merged into another (`merged_away`, a hard-delete column) where it merges; its
+    -- filesystem destination (Parquet for Spark) only appends, so there the deletion lands as a row.
+    where merged_away is null or not merged_away
 ),
 
 with_country_code as (
