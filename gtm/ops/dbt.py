@@ -257,16 +257,20 @@ def run_dbt_build(
     verbose: bool = True,
     on_node: NodeProgress | None = None,
     full_refresh: bool = False,
+    exclude: Sequence[str] = (),
 ) -> DbtSummary:
     """Run `dbt build` in-process against the project at `root`; return what it did.
 
     Counts, failing and warning nodes come from the run_results.json this build writes. Unless
     `verbose`, dbt's per-node log goes only to its log file and `on_node` shows progress. With
-    `full_refresh`, incremental models are rebuilt in full (`--full-refresh`).
+    `full_refresh`, incremental models are rebuilt in full (`--full-refresh`); `exclude` is dbt's
+    `--exclude`. One dbt invocation: `gtm.ops.phases.build` runs the two phases around training.
     """
     results_file = project.target_dir(root, warehouse) / "run_results.json"
     results_file.unlink(missing_ok=True)
     extra = ["--select", *select] if select else []
+    if exclude:
+        extra += ["--exclude", *exclude]
     if full_refresh:
         extra.append("--full-refresh")
     started = time.perf_counter()

@@ -3,13 +3,12 @@
 One module-scoped build per engine, shared by every assertion: a scale-0.02 world is generated,
 loaded by `gtm ingest` (dlt) into a DuckDB file and into a throwaway PostgreSQL server that
 scripts/pg_up.sh installs and starts on 127.0.0.1 (stopped and deleted afterwards), then the seeds
-and models are built on both at once (`dbt build --resource-type seed --resource-type model`; the
-data tests run on DuckDB elsewhere in the suite). Every mart both engines build must be equal row
-for row: keys and counts exact, money to the cent, floats to 1e-9.
-
-What differs by engine on purpose (docs/engines.md): the dbt Python models run only on engines
-that run Python, so PostgreSQL has no `markov`, `shapley` or `data_driven` attribution and no
-predictive lead-score marts; those rows and marts are left out of the comparison here.
+and models are built on both at once, in the two phases of `gtm build` spelled out (the data tests
+run on DuckDB elsewhere in the suite): `dbt build --resource-type seed --resource-type model
+--exclude source:model_parameters+`, `gtm train` (each engine trains on its own inputs, through its
+own client), then `dbt build ... --select source:model_parameters+`. Every mart and sync payload
+both engines build must be equal row for row: keys and counts exact, money to the cent, floats to
+1e-9, the algorithmic attribution and the predictive lead score included (docs/engines.md).
 """
 
 from __future__ import annotations
@@ -32,13 +31,10 @@ BIN = Path(sys.executable).parent
 PG_PORT = "54339"
 """Not the default 54329, so a developer's own throwaway server is left alone."""
 PG_DBNAME = "gtm_parity"
-PYTHON_ONLY_ATTRIBUTION = ("markov", "shapley", "data_driven")
-MARTS_WITH_PYTHON_ROWS = {"fct_attribution", "fct_attributed_outcomes"}
-"""Marts with an `attribution_model` column whose data-driven rows only Python engines have."""
-PYTHON_MARTS = {"fct_lead_scores", "fct_lead_score_holdout_outcomes", "rpt_lead_score_evaluation"}
-"""Marts that read the predictive lead score (a dbt Python model): off where dbt runs no Python."""
-ROI_MART = "rpt_marketing_roi"
-"""Reports the first of var('marketing_roi_attribution_models') the build holds: engine-specific."""
+SCHEMAS = ("marts", "sync")
+"""The schemas compared: BI's marts and the reverse-ETL payloads."""
+SCORING = "source:model_parameters+"
+"""What reads the trained parameters: built after `gtm train` (gtm/ops/phases.py)."""
 
 
 def _env(work: Path, target: str) -> dict[str, str]:
@@ -54,34 +50,44 @@ def _env(work: Path, target: str) -> dict[str, str]:
     return env
 
 
-def _build(work: Path, target: str) -> float:
-    """Build seeds and models on `target`; return the seconds it took."""
-    started = time.monotonic()
+def _run(work: Path, target: str, command: list[str]) -> None:
     result = subprocess.run(
-        [
-            str(BIN / "dbt"),
-            "build",
-            "--resource-type",
-            "seed",
-            "--resource-type",
-            "model",
-            "--target",
-            target,
-            "--project-dir",
-            str(REPO),
-            "--profiles-dir",
-            str(REPO),
-            "--target-path",
-            str(work / f"target_{target}"),
-            "--log-path",
-            str(work / f"logs_{target}"),
-        ],
+        command,
         cwd=REPO,
-        env=_env(work, target),
+        env=_env(work, target) | {"DBT_TARGET_PATH": str(work / f"target_{target}")},
         capture_output=True,
         text=True,
     )
-    assert result.returncode == 0, f"dbt build on {target} failed:\n{result.stdout[-4000:]}"
+    shown = " ".join(command[:3])
+    assert result.returncode == 0, (
+        f"{shown} on {target} failed:\n{result.stdout[-4000:]}\n{result.stderr[-2000:]}"
+    )
+
+
+def _build(work: Path, target: str) -> float:
+    """Build seeds and models on `target` in two phases around `gtm train`; return the seconds."""
+    started = time.monotonic()
+    dbt_build = [
+        str(BIN / "dbt"),
+        "build",
+        "--resource-type",
+        "seed",
+        "--resource-type",
+        "model",
+        "--target",
+        target,
+        "--project-dir",
+        str(REPO),
+        "--profiles-dir",
+        str(REPO),
+        "--target-path",
+        str(work / f"target_{target}"),
+        "--log-path",
+        str(work / f"logs_{target}"),
+    ]
+    _run(work, target, [*dbt_build, "--exclude", SCORING])
+    _run(work, target, [str(BIN / "gtm"), "train"])
+    _run(work, target, [*dbt_build, "--select", SCORING])
     return time.monotonic() - started
 
 
@@ -164,28 +170,24 @@ def _sort_key(row: tuple) -> tuple:
     return tuple((value is None, str(value) if value is not None else "") for value in row)
 
 
+TABLES_SQL = (
+    "select table_schema || '.' || table_name from information_schema.tables "
+    f"where table_schema in ({', '.join(repr(schema) for schema in SCHEMAS)}) order by 1"
+)
+
+
 def _mart_tables() -> list[str]:
-    _, rows = _postgres_rows(
-        "select table_name from information_schema.tables where table_schema = 'marts' "
-        "order by table_name"
-    )
+    _, rows = _postgres_rows(TABLES_SQL)
     return [name for (name,) in rows]
 
 
-def test_postgres_builds_every_portable_mart(engines_built) -> None:
-    """PostgreSQL builds every mart that needs no Python model, as DuckDB does."""
+def test_postgres_builds_every_mart(engines_built) -> None:
+    """PostgreSQL builds every mart and sync payload DuckDB builds, and nothing else."""
     work, _ = engines_built
-    _, duck = _duckdb_rows(
-        work,
-        "select table_name from information_schema.tables where table_schema = 'marts' "
-        "order by table_name",
-    )
-    python_marts = {
-        "fct_lead_scores",
-        "fct_lead_score_holdout_outcomes",
-        "rpt_lead_score_evaluation",
-    }
-    assert _mart_tables() == sorted(name for (name,) in duck if name not in python_marts)
+    _, duck = _duckdb_rows(work, TABLES_SQL)
+    assert _mart_tables() == [name for (name,) in duck]
+    assert "marts.fct_lead_scores" in _mart_tables()
+    assert "sync.sync_people" in _mart_tables()
 
 
 def test_marts_equal_row_for_row(engines_built) -> None:
@@ -194,13 +196,7 @@ def test_marts_equal_row_for_row(engines_built) -> None:
     mismatches: list[str] = []
     compared = 0
     for table in _mart_tables():
-        if table == ROI_MART:
-            continue
-        where = ""
-        if table in MARTS_WITH_PYTHON_ROWS:
-            excluded = ", ".join(f"'{name}'" for name in PYTHON_ONLY_ATTRIBUTION)
-            where = f" where attribution_model not in ({excluded})"
-        sql = f"select * from marts.{table}{where}"
+        sql = f"select * from {table}"
         duck_columns, duck_rows = _duckdb_rows(work, sql)
         pg_columns, pg_rows = _postgres_rows(sql)
         assert pg_columns == duck_columns, table
