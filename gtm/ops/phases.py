@@ -12,7 +12,8 @@ parameters the training stores (source `model_parameters`, docs/engines.md). So 
 
 When phase one fails, nothing is trained and phase two is not run (its models would read inputs
 whose tests failed): the summary names the failures of phase one. The two phases' run_results.json
-are merged into one, as one build would have written it.
+are merged into one, as one build would have written it. The project is parsed once (`dbt parse`)
+and both phases reuse that manifest.
 """
 
 from __future__ import annotations
@@ -47,6 +48,14 @@ def _built_an_input(results: dict[str, Any] | None) -> bool:
         result["unique_id"] in INPUT_NODES and result["status"] == "success"
         for result in (results or {}).get("results", [])
     )
+
+
+def _reads_parameters(manifest: Path) -> bool:
+    """Whether the project declares the parameters' source (a scratch project may not)."""
+    if not manifest.exists():
+        return False
+    sources = json.loads(manifest.read_text(encoding="utf-8")).get("sources", {})
+    return any(source.get("source_name") == "model_parameters" for source in sources.values())
 
 
 def scoring_selection(select: Sequence[str], trained: bool) -> list[str]:
@@ -87,6 +96,7 @@ def build(
 ) -> PhasedBuild:
     """Build `select` (everything when empty) in two phases around the training; see the module."""
     results_file = project.target_dir(root, warehouse) / "run_results.json"
+    parsed = dbt.parse_project(root, warehouse, verbose=verbose)  # once for both phases
     first = dbt.run_dbt_build(
         root,
         warehouse,
@@ -95,13 +105,16 @@ def build(
         on_node=on_node,
         full_refresh=full_refresh,
         exclude=[train.SCORING_SELECTOR],
+        manifest=parsed,
     )
     first_results = _read(results_file)
     if not first.success:
         return PhasedBuild(first)
+    manifest = project.target_dir(root, warehouse) / "manifest.json"
+    if not _reads_parameters(manifest):
+        return PhasedBuild(first)
     training = None
     if _built_an_input(first_results):
-        manifest = project.target_dir(root, warehouse) / "manifest.json"
         training = train.train_models(engines.current_target(root), warehouse, manifest)
     second = dbt.run_dbt_build(
         root,
@@ -110,6 +123,7 @@ def build(
         verbose=verbose,
         on_node=on_node,
         full_refresh=full_refresh,
+        manifest=parsed,
     )
     second_results = _read(results_file)
     if first_results is not None and second_results is not None:
