@@ -205,7 +205,7 @@ def ceiling_credit(world: Path) -> dict[str, dict[str, float]]:
 
 
 def peers_module():
-    """tests/support/attribution_peers.py (it loads the dbt Python model file)."""
+    """tests/support/attribution_peers.py (it returns the attribution training module)."""
     import attribution_peers
 
     return attribution_peers

@@ -126,6 +126,7 @@ def lead_score_tables(trained: list[lead_scoring.TrainedModel]) -> list[Table]:
             ("model_name", STRING),
             ("feature_name", STRING),
             ("feature_group", STRING),
+            ("feature_group_order", INTEGER),
             ("source_column", STRING),
             ("category_level", STRING),
             ("is_other_level", BOOLEAN),
@@ -141,6 +142,9 @@ def lead_score_tables(trained: list[lead_scoring.TrainedModel]) -> list[Table]:
 
 def _coefficient_rows(model: lead_scoring.TrainedModel) -> list[tuple[Any, ...]]:
     fitted = model.fitted
+    # Ties between contributions rank by the group's name as Python sorts it (by code point): its
+    # position is stored, so no engine's collation decides.
+    order = {group: position for position, group in enumerate(sorted(set(fitted["groups"])))}
     rows = []
     for position, (name, group) in enumerate(zip(fitted["names"], fitted["groups"], strict=True)):
         categorical = group in lead_scoring.CATEGORICAL_FEATURES
@@ -150,6 +154,7 @@ def _coefficient_rows(model: lead_scoring.TrainedModel) -> list[tuple[Any, ...]]
                 model.model_name,
                 name,
                 group,
+                order[group],
                 group,
                 level,
                 categorical and level == lead_scoring.OTHER,

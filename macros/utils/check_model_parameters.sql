@@ -4,12 +4,19 @@
     how the first phase of `gtm build` builds the training inputs before anything is trained. -#}
 {% macro check_model_parameters() %}
     {%- if execute and flags.WHICH in ['run', 'build'] %}
-        {%- set readers = [] %}
-        {%- for node in graph.nodes.values() if node.unique_id in selected_resources %}
+        {#- The parameters' sources, and the models that stage them (views: reading one reads the table). -#}
+        {%- set sources = {} %}
+        {%- for node in graph.nodes.values() %}
             {%- for parent in node.depends_on.nodes if parent.startswith('source.') %}
                 {%- if graph.sources[parent].source_name == 'model_parameters' %}
-                    {%- do readers.append(graph.sources[parent]) %}
+                    {%- do sources.update({node.unique_id: graph.sources[parent]}) %}
                 {%- endif %}
+            {%- endfor %}
+        {%- endfor %}
+        {%- set readers = [] %}
+        {%- for node in graph.nodes.values() if node.unique_id in selected_resources %}
+            {%- for staged in [node.unique_id] + node.depends_on.nodes if staged in sources %}
+                {%- do readers.append(sources[staged]) %}
             {%- endfor %}
         {%- endfor %}
         {%- for table in readers %}

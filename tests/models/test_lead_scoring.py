@@ -276,6 +276,31 @@ def test_holdout_labels_never_reach_the_holdout_model():
 # The scale-1 warehouse against the truth
 
 
+def test_the_sql_model_equals_the_python_reference(built_warehouse: BuiltWarehouse) -> None:
+    """int_lead_scores_predicted (SQL over the stored coefficients) equals `score_all` on the
+    same inputs: probabilities and contributions to 1e-9, the top signals exactly."""
+    with duckdb.connect(str(built_warehouse.path), read_only=True) as connection:
+        features = connection.execute("select * from main.int_lead_score_inputs_joined").df()
+        built = connection.execute("select * from main.int_lead_scores_predicted").df()
+    expected = predicted.score_all(features)
+    assert list(built.columns) == list(expected.columns)
+    keys = ["person_id", "snapshot_date"]
+    built = built.sort_values(keys).reset_index(drop=True)
+    expected = expected.sort_values(keys).reset_index(drop=True)
+    assert len(built) == len(expected) > 1000
+    assert (built["person_id"] == expected["person_id"]).all()
+    assert (built["model_name"] == expected["model_name"]).all()
+    for column in expected.columns:
+        if column in keys or column == "model_name":
+            continue
+        if expected[column].dtype == object:
+            assert (built[column] == expected[column]).all(), column
+        else:
+            numpy.testing.assert_allclose(
+                built[column].astype(float), expected[column].astype(float), rtol=1e-9, atol=1e-9
+            )
+
+
 @pytest.fixture(scope="module")
 def con(built_warehouse_scale1: BuiltWarehouse) -> Iterator[duckdb.DuckDBPyConnection]:
     """The built scale-1 warehouse (read-only), the truth's people mapped to warehouse people."""

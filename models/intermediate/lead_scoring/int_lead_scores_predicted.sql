@@ -61,6 +61,7 @@ coefficients as (
     select
         model_name,
         feature_group,
+        feature_group_order,
         source_column,
         category_level,
         is_other_level,
@@ -139,6 +140,7 @@ feature_values as (
         scored_rows.snapshot_date,
         scored_rows.model_name,
         coefficients.feature_group,
+        coefficients.feature_group_order,
         case
             when category_values.category_value is not null
                 then {{ dbt.concat(['coefficients.feature_group', "': '", 'category_values.category_value']) }}
@@ -186,14 +188,15 @@ group_contributions as (
         snapshot_date,
         model_name,
         feature_group,
+        feature_group_order,
         max(group_label) as group_label,
         sum((feature_value - feature_mean) / feature_scale * coefficient) as contribution,
         count(*) - count(feature_value) as missing_features
     from feature_values
-    group by person_id, snapshot_date, model_name, feature_group
+    group by person_id, snapshot_date, model_name, feature_group, feature_group_order
 ),
 
--- Largest contribution first; ties by the group's name.
+-- Largest contribution first; ties by the group's name (its position by code point, whatever the collation).
 ranked as (
     select
         person_id,
@@ -204,7 +207,7 @@ ranked as (
         missing_features,
         row_number() over (
             partition by person_id, snapshot_date, model_name
-            order by contribution desc, feature_group asc
+            order by contribution desc, feature_group_order asc
         ) as signal_rank
     from group_contributions
 ),

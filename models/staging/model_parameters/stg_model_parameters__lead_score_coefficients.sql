@@ -5,6 +5,7 @@ lead_score_coefficients as (
         model_name,
         feature_name,
         feature_group,
+        feature_group_order,
         source_column,
         category_level,
         is_other_level,
