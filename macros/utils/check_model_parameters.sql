@@ -7,7 +7,7 @@
         {#- The parameters' sources, and the models that stage them (views: reading one reads the table). -#}
         {%- set sources = {} %}
         {%- for node in graph.nodes.values() %}
-            {%- for parent in node.depends_on.nodes if parent.startswith('source.') %}
+            {%- for parent in node.depends_on.get('nodes', []) if parent.startswith('source.') %}
                 {%- if graph.sources[parent].source_name == 'model_parameters' %}
                     {%- do sources.update({node.unique_id: graph.sources[parent]}) %}
                 {%- endif %}
@@ -15,7 +15,7 @@
         {%- endfor %}
         {%- set readers = [] %}
         {%- for node in graph.nodes.values() if node.unique_id in selected_resources %}
-            {%- for staged in [node.unique_id] + node.depends_on.nodes if staged in sources %}
+            {%- for staged in [node.unique_id] + node.depends_on.get('nodes', []) if staged in sources %}
                 {%- do readers.append(sources[staged]) %}
             {%- endfor %}
         {%- endfor %}
