@@ -5,10 +5,11 @@ parameters the training stores (source `model_parameters`, docs/engines.md). So 
 
 1. `dbt build` of the selection without what reads the parameters (`--exclude
    source:model_parameters+`): the training inputs and everything else;
-2. the training (gtm.training.train), when phase one rebuilt a training input: the parameters then
-   follow the data just built, never an older state;
-3. `dbt build` of what reads the parameters: all of it after a training (new parameters), else the
-   part of the selection that reads them (e.g. the ROI report after an ad-spend change).
+2. the training (gtm.training.train) of each model whose training input phase one rebuilt: its
+   parameters then follow the data just built, never an older state;
+3. `dbt build` of what reads the parameters: for a whole build all of it; else every reader of the
+   parameters just trained, and the part of the selection that reads parameters (e.g. the ROI
+   report after an ad-spend change).
 
 When phase one fails, nothing is trained and phase two is not run (its models would read inputs
 whose tests failed): the summary names the failures of phase one. The two phases' run_results.json
@@ -28,7 +29,10 @@ from gtm import engines, project
 from gtm.ops import dbt
 from gtm.training import train
 
-INPUT_NODES = frozenset(f"model.{train.PROJECT}.{name}" for name in train.TRAINING_INPUTS.values())
+INPUT_NODES = {
+    f"model.{train.PROJECT}.{model}": name for name, model in train.TRAINING_INPUTS.items()
+}
+"""Each training input's node id -> the model trained on it."""
 
 
 @dataclass
@@ -43,10 +47,12 @@ def _read(path: Path) -> dict[str, Any] | None:
     return json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
 
 
-def _built_an_input(results: dict[str, Any] | None) -> bool:
-    return any(
-        result["unique_id"] in INPUT_NODES and result["status"] == "success"
+def built_inputs(results: dict[str, Any] | None) -> frozenset[str]:
+    """Return the models (of TRAINING_INPUTS) whose training input a build's results built."""
+    return frozenset(
+        INPUT_NODES[result["unique_id"]]
         for result in (results or {}).get("results", [])
+        if result["unique_id"] in INPUT_NODES and result["status"] == "success"
     )
 
 
@@ -58,15 +64,21 @@ def _reads_parameters(manifest: Path) -> bool:
     return any(source.get("source_name") == "model_parameters" for source in sources.values())
 
 
-def scoring_selection(select: Sequence[str], trained: bool) -> list[str]:
+def scoring_selection(select: Sequence[str], trained: frozenset[str]) -> list[str]:
     """Return phase two's `--select`.
 
-    Every reader of the parameters after a training (or for a whole build), else the readers
-    within the selection (each selector intersected with them).
+    For a whole build, every reader of the parameters. Else the readers of the parameters just
+    trained (all of them: new parameters), and the readers within the selection (each selector
+    intersected with them).
     """
-    if trained or not select:
+    if not select:
         return [train.SCORING_SELECTOR]
-    return [f"{selector},{train.SCORING_SELECTOR}" for selector in select]
+    retrained = [
+        f"source:model_parameters.{table}+"
+        for name in sorted(trained)
+        for table in train.PARAMETER_TABLES[name]
+    ]
+    return retrained + [f"{selector},{train.SCORING_SELECTOR}" for selector in select]
 
 
 def _merge(first: dbt.DbtSummary, second: dbt.DbtSummary) -> dbt.DbtSummary:
@@ -114,12 +126,15 @@ def build(
     if not _reads_parameters(manifest):
         return PhasedBuild(first)
     training = None
-    if _built_an_input(first_results):
-        training = train.train_models(engines.current_target(root), warehouse, manifest)
+    trained = built_inputs(first_results)
+    if trained:
+        training = train.train_models(
+            engines.current_target(root), warehouse, manifest, only=trained
+        )
     second = dbt.run_dbt_build(
         root,
         warehouse,
-        scoring_selection(select, training is not None),
+        scoring_selection(select, trained),
         verbose=verbose,
         on_node=on_node,
         full_refresh=full_refresh,

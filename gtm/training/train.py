@@ -23,6 +23,11 @@ TRAINING_INPUTS = {
     "lead_scoring": "int_lead_score_inputs_joined",
 }
 """Each trained model's input: the dbt model it reads."""
+PARAMETER_TABLES = {
+    "attribution": ("attribution_markov_shares", "attribution_data_driven_coefficients"),
+    "lead_scoring": ("lead_score_models", "lead_score_coefficients"),
+}
+"""The tables each trained model writes (source `model_parameters`)."""
 SCORING_SELECTOR = "source:model_parameters+"
 """dbt's selector of what reads the parameters: the SQL models that apply them and downstream."""
 ATTRIBUTION_COLUMNS = (
@@ -59,12 +64,21 @@ def input_relations(manifest: Path) -> dict[str, str]:
     return found
 
 
-def train_models(target: Target, duckdb_path: Path, manifest: Path) -> TrainingSummary:
-    """Train every model whose input the project builds; write its parameter tables."""
+def train_models(
+    target: Target, duckdb_path: Path, manifest: Path, only: frozenset[str] | None = None
+) -> TrainingSummary:
+    """Train every model whose input the project builds (or those of `only`); write its tables.
+
+    `only` names models of TRAINING_INPUTS (`gtm build` trains those whose input it just built).
+    """
     if not manifest.exists():
         raise GtmError(f"cannot train: no dbt manifest at {manifest} (build the inputs first)")
     started = time.perf_counter()
-    relations = input_relations(manifest)
+    relations = {
+        name: relation
+        for name, relation in input_relations(manifest).items()
+        if only is None or name in only
+    }
     summary = TrainingSummary()
     with warehouse.connect(target, duckdb_path) as con:
         tables: list[parameters.Table] = []

@@ -17,14 +17,17 @@ from warehouse_support import BuiltWarehouse, run_dbt
 from gtm.ops import dbt, phases
 
 
-def test_phase_two_builds_every_reader_after_a_training_else_the_selection_s_readers():
-    assert phases.scoring_selection([], trained=True) == ["source:model_parameters+"]
-    assert phases.scoring_selection([], trained=False) == ["source:model_parameters+"]
-    assert phases.scoring_selection(["source:raw_google_ads.ads+"], trained=True) == [
-        "source:model_parameters+"
+def test_phase_two_builds_the_readers_of_what_was_trained_and_the_selection_s_readers():
+    everything = frozenset({"attribution", "lead_scoring"})
+    assert phases.scoring_selection([], trained=everything) == ["source:model_parameters+"]
+    assert phases.scoring_selection([], trained=frozenset()) == ["source:model_parameters+"]
+    assert phases.scoring_selection(["+fct_lead_scores"], trained=frozenset({"lead_scoring"})) == [
+        "source:model_parameters.lead_score_models+",
+        "source:model_parameters.lead_score_coefficients+",
+        "+fct_lead_scores,source:model_parameters+",
     ]
     assert phases.scoring_selection(
-        ["source:google_ads.ads+", "source:hubspot.deals+"], trained=False
+        ["source:google_ads.ads+", "source:hubspot.deals+"], trained=frozenset()
     ) == [
         "source:google_ads.ads+,source:model_parameters+",
         "source:hubspot.deals+,source:model_parameters+",
@@ -37,10 +40,10 @@ def test_a_training_follows_only_a_built_training_input():
     failed = {"results": [{"unique_id": "model.gtm_warehouse.int_attribution_paths_listed",
                            "status": "error"}]}  # fmt: skip
     other = {"results": [{"unique_id": "model.gtm_warehouse.dim_people", "status": "success"}]}
-    assert phases._built_an_input(built)
-    assert not phases._built_an_input(failed)
-    assert not phases._built_an_input(other)
-    assert not phases._built_an_input(None)
+    assert phases.built_inputs(built) == {"lead_scoring"}
+    assert phases.built_inputs(failed) == frozenset()
+    assert phases.built_inputs(other) == frozenset()
+    assert phases.built_inputs(None) == frozenset()
 
 
 def test_the_two_summaries_merge_as_one_build():
