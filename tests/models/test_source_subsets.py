@@ -140,7 +140,9 @@ def build_in_phases(work: Path, variables: str) -> subprocess.Popen:
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
     }
     env.pop("DLT_PROJECT_DIR", None)
-    script = " && ".join(shlex.join(step) for step in steps)
+    # Phase one's results kept beside phase two's (the fixture reads both).
+    keep = ["cp", str(work / "target" / "run_results.json"), str(work / "run_results_first.json")]
+    script = " && ".join(shlex.join(step) for step in [steps[0], keep, *steps[1:]])
     return subprocess.Popen(
         ["bash", "-c", script],
         cwd=work,
@@ -188,7 +190,11 @@ def subsets(built_warehouse: BuiltWarehouse, tmp_path_factory) -> dict[str, Subs
         output, _ = process.communicate()
         seconds = time.perf_counter() - started[name]
         assert process.returncode == 0, f"{name}:\n{output[-4000:]}"
-        results = json.loads((work / "target" / "run_results.json").read_text())["results"]
+        results = [
+            result
+            for path in (work / "run_results_first.json", work / "target" / "run_results.json")
+            for result in json.loads(path.read_text())["results"]
+        ]
         warehouse = BuiltWarehouse(work / WAREHOUSE, built_warehouse.world, results)
         manifest = json.loads((work / "target" / "manifest.json").read_text())
         built[name] = Subset(name, COMBINATIONS[name], warehouse, work, seconds, manifest)
