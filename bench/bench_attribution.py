@@ -5,9 +5,11 @@ generated, ingested and built here) is read once, and then, on the same journeys
 
 - **ours**: all nine models as the build runs them, on the warehouse's intermediate tables: the
   compiled SQL of int_touchpoints_attributed_heuristically (first, last, linear, position-based,
-  W-shaped, time decay), then the paths (int_attribution_paths_listed, SQL), the dbt Python model
-  int_attribution_channels_credited (exact Markov, Shapley and data-driven) and the per-touch split
-  (int_touchpoints_attributed_algorithmically, SQL), each materialised into a temp table;
+  W-shaped, time decay), then the paths (int_attribution_paths_listed, SQL), the training (exact
+  Markov removal effects and the data-driven fit, gtm/training/attribution.py), the SQL model that
+  applies the stored parameters (int_attribution_channels_credited: Markov, Shapley, data-driven)
+  and the per-touch split (int_touchpoints_attributed_algorithmically, SQL), each SQL step
+  materialised into a temp table;
 - **ChannelAttribution**: `heuristic_models` and `markov_model` with the package's defaults (a
   Monte-Carlo estimate from 100,000 simulated paths per conversion type);
 - **marketing-attribution-models (MAM)**: first, last, linear, position-based, time decay and
@@ -34,8 +36,7 @@ from typing import Any
 
 import duckdb
 
-# Imported before any timing, as the packages are: the model imports them lazily, and dbt's Python
-# process has them loaded by the time a second model runs.
+# Imported before any timing, as the packages are: the training imports numpy lazily.
 import numpy  # noqa: F401
 import pyarrow  # noqa: F401
 
@@ -47,6 +48,7 @@ import attribution_peers as peers  # noqa: E402
 RESULTS = REPO / "bench" / "results"
 HEURISTIC_MODEL = "int_touchpoints_attributed_heuristically"
 PATHS_MODEL = "int_attribution_paths_listed"
+CREDIT_MODEL = "int_attribution_channels_credited"
 SPLIT_MODEL = "int_touchpoints_attributed_algorithmically"
 HALF_LIFE_DAYS = 7.0
 REPEATS = 3
@@ -89,10 +91,13 @@ def _timed(function: Any) -> tuple[float, Any]:
 def _ours(warehouse: Path, compiled: dict[str, str]) -> dict[str, Any]:
     """Time our nine models from the warehouse tables, each step into a temp table.
 
-    The data-driven part is three steps, as the build runs them: the paths (SQL), the channel
-    credits (the dbt Python model, reading the paths) and their split over touches (SQL, reading
-    the built credits table, which holds the same rows).
+    The data-driven part is four steps, as the build runs them: the paths (SQL), the training
+    (Python, reading the paths), the channel credits (SQL over the parameters the build stored,
+    equal to what this training learns) and their split over touches (SQL, reading the built
+    credits table, which holds the same rows).
     """
+    from gtm.training.train import ATTRIBUTION_COLUMNS
+
     algo = peers.load_model_module()
     with duckdb.connect(str(warehouse), read_only=True) as con:
         con.execute("set threads to 2")
@@ -104,9 +109,9 @@ def _ours(warehouse: Path, compiled: dict[str, str]) -> dict[str, Any]:
 
         def algorithmic() -> None:
             con.execute(f"create or replace temp table paths as {compiled[PATHS_MODEL]}")
-            credits = algo.model(peers.FakeDbt(con, {}, {PATHS_MODEL: "paths"}), con)
-            con.register("credits_arrow", credits)
-            con.execute("create or replace temp table credits as select * from credits_arrow")
+            rows = con.execute(f"select {', '.join(ATTRIBUTION_COLUMNS)} from paths").fetchall()
+            algo.train(algo.journeys_from_rows(rows))
+            con.execute(f"create or replace temp table credits as {compiled[CREDIT_MODEL]}")
             con.execute(f"create or replace temp table algorithmic as {compiled[SPLIT_MODEL]}")
 
         algorithmic_seconds, _ = _timed(algorithmic)
@@ -147,7 +152,8 @@ def _peers(journeys: dict[str, peers.Journeys]) -> dict[str, Any]:
 
 
 def _measure(scale: float, warehouse: Path, work: Path) -> dict[str, Any]:
-    compiled = _compiled_sql(warehouse, work, [HEURISTIC_MODEL, PATHS_MODEL, SPLIT_MODEL])
+    models = [HEURISTIC_MODEL, PATHS_MODEL, CREDIT_MODEL, SPLIT_MODEL]
+    compiled = _compiled_sql(warehouse, work, models)
     journeys = peers.export_journeys(warehouse)
     ours = _ours(warehouse, compiled)
     theirs = _peers(journeys)

@@ -152,7 +152,7 @@ def build(seed: int, scale: float, work: Path) -> tuple[Path, Path]:
 def ceiling_credit(world: Path) -> dict[str, dict[str, float]]:
     """A diagnostic, not a model: the data-driven method fitted on the truth's own touches.
 
-    The same fit (int_attribution_channels_credited.fit_conversion_model: log(1 + touches) per
+    The same fit (gtm/training/attribution.py fit_conversion_model: log(1 + touches) per
     channel, beta >= 0) and the same Shapley credit, but on every person's true touches over the
     whole history (truth/touches, the propensity's own inputs) instead of the warehouse's 90-day
     journeys. It shows what the method reaches when nothing is hidden but intent and fit: the gap
@@ -205,7 +205,7 @@ def ceiling_credit(world: Path) -> dict[str, dict[str, float]]:
 
 
 def peers_module():
-    """tests/support/attribution_peers.py (it loads the dbt Python model file)."""
+    """tests/support/attribution_peers.py (it returns the attribution training module)."""
     import attribution_peers
 
     return attribution_peers

@@ -56,9 +56,8 @@ def build_warehouse(work: Path, scale: float, seed: int) -> Path:
         [str(BIN / "gtm"), "ingest", "--world", str(world)], check=True, env=env, cwd=REPO
     )
     subprocess.run(
-        [str(BIN / "dbt"), "build", "--project-dir", str(REPO), "--profiles-dir", str(REPO),
-         "--target-path", str(work / "target"), "--log-path", str(work / "logs")],
-        check=True, env=env, cwd=REPO,
+        [str(BIN / "gtm"), "build"],
+        check=True, env=env | {"DBT_TARGET_PATH": str(work / "target")}, cwd=REPO,
     )  # fmt: skip
     return warehouse
 

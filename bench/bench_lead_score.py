@@ -1,8 +1,9 @@
 """Lead-score quality across seeds and scales: the predictive score's ROC AUC against the oracle's.
 
 For each seed and scale (default seeds 42, 12345 and 7 at scales 0.3 and 1), a demo world is
-generated, ingested through the local servers and built with dbt up to the lead-scoring marts
-(`dbt seed`, then `dbt run --select +models/marts/lead_scoring`), or an existing build is reused
+generated, ingested through the local servers and built up to the lead-scoring marts
+(`gtm build --select +models/marts/lead_scoring`: the inputs, the training, the scoring), or an
+existing build is reused
 (`--work` keeps one folder per seed and scale: `s<seed>_<scale>/world` and `.../wh.duckdb`;
 `--rebuild` reruns the seeds and the lead-scoring models on it, after a change to them). On the
 hold-out (`fct_lead_score_holdout_outcomes`: open leads at the cutoff, labelled by the truth's
@@ -75,7 +76,7 @@ order by outcomes.person_id
 
 def build(seed: int, scale: float, folder: Path, rebuild: bool) -> Path:
     """Generate, ingest and build (the lead-scoring lineage) the world of `seed` and `scale`."""
-    from warehouse_support import run_dbt, warehouse_env
+    from warehouse_support import warehouse_env
 
     from gtm_demo.generator import generate
 
@@ -95,11 +96,16 @@ def build(seed: int, scale: float, folder: Path, rebuild: bool) -> Path:
     if fresh or rebuild:
         # A rebuild reruns only the lead-scoring models, on the warehouse's other tables.
         lineage = "models/intermediate/lead_scoring+" if not fresh else "+models/marts/lead_scoring"
-        for args in (("seed",), ("run", "--select", lineage)):
-            done = run_dbt(warehouse, folder, *args)
-            if done.returncode != 0:
-                failed = f"dbt {args[0]} failed for seed {seed} scale {scale}"
-                raise SystemExit(f"{failed}:\n{done.stdout}")
+        done = subprocess.run(
+            [str(Path(sys.executable).parent / "gtm"), "build", "--select", lineage],
+            cwd=REPO,
+            env=warehouse_env(warehouse) | {"DBT_TARGET_PATH": str(folder / "target")},
+            capture_output=True,
+            text=True,
+        )
+        if done.returncode != 0:
+            failed = f"gtm build failed for seed {seed} scale {scale}"
+            raise SystemExit(f"{failed}:\n{done.stdout}")
     return warehouse
 
 

@@ -301,20 +301,47 @@ def ingest_command(
 
 @app.command("build")
 def build_command(select: SelectOption = None) -> None:
-    """Run `dbt build` (models, seeds and data tests) into the warehouse (`DBT_TARGET`)."""
+    """Run `dbt build` (models, seeds and data tests) into the warehouse (`DBT_TARGET`).
+
+    In two phases around the training of the predictive models (docs/engines.md): the training
+    inputs and everything else, the training, then what reads the trained parameters.
+    """
     from gtm import engines
-    from gtm.ops import dbt
+    from gtm.ops import phases
 
     root = project.find_repo_root()
     with _guard(), _warehouse_lock(root, "gtm build") as warehouse:
         engines.preflight(engines.current_target(root))
-        summary = dbt.run_dbt_build(root, warehouse, select or [])
+        built = phases.build(root, warehouse, select or [])
+    summary = built.dbt
+    if built.training is not None:
+        console.say(built.training.describe()[:1].upper() + built.training.describe()[1:] + ".")
     console.say(summary.describe())
     if not summary.success:
         console.error_line(
             f"dbt build failed: {summary.failures()} failing node(s), see the log above"
         )
         raise typer.Exit(code=1)
+
+
+@app.command("train")
+def train_command() -> None:
+    """Train the predictive models on the built inputs; store their parameters (no dbt build).
+
+    Reads int_attribution_paths_listed and int_lead_score_inputs_joined as the last build left them
+    and replaces the tables of schema `model_parameters`; `gtm build` does this between its phases.
+    Then `dbt build --select source:model_parameters+` applies them.
+    """
+    from gtm import engines
+    from gtm.training import train
+
+    root = project.find_repo_root()
+    with _guard(), _warehouse_lock(root, "gtm train") as warehouse:
+        target = engines.current_target(root)
+        engines.preflight(target)
+        manifest = project.target_dir(root, warehouse) / "manifest.json"
+        summary = train.train_models(target, warehouse, manifest)
+    console.say(summary.describe()[:1].upper() + summary.describe()[1:] + ".")
 
 
 @app.command("sync")

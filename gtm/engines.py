@@ -30,9 +30,6 @@ SPARK_STATE_ENV = "GTM_SPARK_STATE_DIR"
 """Where Spark keeps its warehouse, metastore and the raw Parquet files (profiles.yml reads it)."""
 DEFAULT_SPARK_STATE = Path(".gtm") / "spark"
 
-PYTHON_MODEL_ENGINES = frozenset({"duckdb", "snowflake", "bigquery", "databricks"})
-"""Adapters that run dbt Python models (macro `python_models_enabled()` holds the same list)."""
-
 CLOUD_CREDENTIALS: dict[str, tuple[str, ...]] = {
     "snowflake": ("GTM_SNOWFLAKE_ACCOUNT", "GTM_SNOWFLAKE_USER", "GTM_SNOWFLAKE_PASSWORD"),
     "bigquery": ("GTM_BIGQUERY_PROJECT", "GTM_BIGQUERY_KEYFILE"),

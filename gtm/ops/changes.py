@@ -73,8 +73,17 @@ def raw_fingerprints(warehouse: Path) -> dict[str, str]:
     return out
 
 
-PROJECT_PATHS = ("dbt_project.yml", "profiles.yml", "models", "macros", "seeds", "tests/dbt")
-"""What the dbt project is made of: a change to any file under these means a whole build."""
+PROJECT_PATHS = (
+    "dbt_project.yml",
+    "profiles.yml",
+    "models",
+    "macros",
+    "seeds",
+    "tests/dbt",
+    "gtm/training",
+)
+"""What the dbt project is made of: a change to any file under these means a whole build (the
+training code too: its parameters feed the SQL models)."""
 
 ENV_VAR_CALL = re.compile(rb"""env_var\(\s*['"]([A-Za-z_][A-Za-z0-9_]*)['"]""")
 """An `env_var('NAME'...)` call in a project file: its value is an input of the build too."""
@@ -90,7 +99,11 @@ def project_fingerprint(root: Path) -> str:
     env_names: set[str] = set()
     for name in PROJECT_PATHS:
         path = root / name
-        files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+        files = (
+            sorted(p for p in path.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
+            if path.is_dir()
+            else [path]
+        )
         for file in files:
             if file.exists():
                 content = file.read_bytes()

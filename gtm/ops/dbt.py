@@ -204,11 +204,13 @@ def _invoke(
     *extra: str,
     verbose: bool = True,
     on_node: NodeProgress | None = None,
+    manifest: Any = None,
 ) -> Any:
     """Run `dbt <command>` in-process for `warehouse`; re-raise Ctrl-C, which dbt swallows.
 
     dbt's full log goes to `logs_dir(...)/dbt.log` either way; unless `verbose`, dbt prints
-    nothing to the terminal and `on_node` is told about each finished node instead.
+    nothing to the terminal and `on_node` is told about each finished node instead. A `manifest`
+    (from `parse_project`) spares dbt its parse.
     """
     from dbt.cli.main import dbtRunner
 
@@ -220,7 +222,9 @@ def _invoke(
     callbacks = [] if on_node is None else [_progress_callback(on_node)]
     with project.working_directory(workdir):
         try:
-            outcome = dbtRunner(callbacks=callbacks).invoke([command, *args, *extra])
+            outcome = dbtRunner(manifest=manifest, callbacks=callbacks).invoke(
+                [command, *args, *extra]
+            )
         finally:
             release_duckdb()
     if isinstance(outcome.exception, KeyboardInterrupt):
@@ -249,6 +253,15 @@ def check_select(root: Path, warehouse: Path, select: Sequence[str]) -> int:
     return len(nodes)
 
 
+def parse_project(root: Path, warehouse: Path, *, verbose: bool = True) -> Any:
+    """Run `dbt parse` (writing manifest.json as a build does); return the manifest, or None.
+
+    Two builds given this manifest parse the project once between them (gtm.ops.phases).
+    """
+    outcome = _invoke(root, warehouse, "parse", verbose=verbose)
+    return outcome.result if outcome.success else None
+
+
 def run_dbt_build(
     root: Path,
     warehouse: Path,
@@ -257,20 +270,28 @@ def run_dbt_build(
     verbose: bool = True,
     on_node: NodeProgress | None = None,
     full_refresh: bool = False,
+    exclude: Sequence[str] = (),
+    manifest: Any = None,
 ) -> DbtSummary:
     """Run `dbt build` in-process against the project at `root`; return what it did.
 
     Counts, failing and warning nodes come from the run_results.json this build writes. Unless
     `verbose`, dbt's per-node log goes only to its log file and `on_node` shows progress. With
-    `full_refresh`, incremental models are rebuilt in full (`--full-refresh`).
+    `full_refresh`, incremental models are rebuilt in full (`--full-refresh`); `exclude` is dbt's
+    `--exclude`; a `manifest` from `parse_project` spares the parse. One dbt invocation:
+    `gtm.ops.phases.build` runs the two phases around the training.
     """
     results_file = project.target_dir(root, warehouse) / "run_results.json"
     results_file.unlink(missing_ok=True)
     extra = ["--select", *select] if select else []
+    if exclude:
+        extra += ["--exclude", *exclude]
     if full_refresh:
         extra.append("--full-refresh")
     started = time.perf_counter()
-    outcome = _invoke(root, warehouse, "build", *extra, verbose=verbose, on_node=on_node)
+    outcome = _invoke(
+        root, warehouse, "build", *extra, verbose=verbose, on_node=on_node, manifest=manifest
+    )
     seconds = time.perf_counter() - started
     if outcome.exception is not None:
         raise GtmError(f"dbt build could not run: {outcome.exception}")

@@ -28,6 +28,7 @@ from gtm.ops import (
     dbt,
     history,
     logs,
+    phases,
     publish,
     schedule,
     summary,
@@ -439,7 +440,7 @@ def _build_and_publish(
     try:
         with steps.bar() as bar:
             on_node = None if bar is None else (lambda done, total: bar("dbt nodes", done, total))
-            report.dbt = dbt.run_dbt_build(
+            built = phases.build(
                 root,
                 warehouse,
                 plan.select or (),
@@ -447,6 +448,9 @@ def _build_and_publish(
                 on_node=on_node,
                 full_refresh=plan.full_refresh,
             )
+        report.dbt = built.dbt
+        if built.training is not None:
+            report.stages.append(Stage("train", built.training.seconds))
     except GtmError as exc:
         report.errors.append(RunError("build", str(exc)))
     if report.dbt is not None:

@@ -21,3 +21,13 @@
 {% macro spark__json_text(column) -%}
     to_json({{ column }})
 {%- endmacro %}
+
+{#- Snowflake: dlt loads nested values as VARIANT; to_json writes it compact. -#}
+{% macro snowflake__json_text(column) -%}
+    to_json({{ column }})
+{%- endmacro %}
+
+{#- BigQuery: dlt loads nested values as JSON; to_json_string writes it compact. -#}
+{% macro bigquery__json_text(column) -%}
+    to_json_string({{ column }})
+{%- endmacro %}

@@ -4,15 +4,17 @@ One module-scoped build per engine, shared by every assertion: a scale-0.02 worl
 loaded by `gtm ingest` (dlt) into a DuckDB file, into a throwaway PostgreSQL server that
 scripts/pg_up.sh installs and starts on 127.0.0.1 (stopped and deleted afterwards), and as Parquet
 files registered as tables in a local Spark (dbt-spark's session method; warehouse, Derby metastore
-and raw files in a temporary folder). Then the seeds and models are built on each (`dbt build
---resource-type seed --resource-type model`; the data tests run on DuckDB elsewhere in the suite).
-Every mart PostgreSQL or Spark builds must equal DuckDB's row for row: keys and counts exact, money
-to the cent, floats to 1e-9.
+and raw files in a temporary folder). Each engine builds seeds and models in the two phases of
+`gtm build` spelled out (the data tests run on DuckDB elsewhere in the suite): `dbt build
+--resource-type seed --resource-type model --exclude source:model_parameters+`, `gtm train` (each
+engine trains on its own inputs, through its own client), then `dbt build ... --select
+source:model_parameters+`. Every mart and sync payload PostgreSQL or Spark builds must equal
+DuckDB's row for row: keys and counts exact, money to the cent, floats to 1e-9, the algorithmic
+attribution and the predictive lead score included (docs/engines.md).
 
-What differs by engine on purpose (docs/engines.md): the dbt Python models run only on engines
-that run Python, so PostgreSQL and Spark have no `markov`, `shapley` or `data_driven` attribution
-and no predictive lead-score marts; those rows and marts are left out of the comparison here (the
-constants below, the one place to change when the models run everywhere).
+Spark runs the first phase only (TRAINED_TARGETS): its training client (gtm/training/warehouse.py)
+has not run yet, so what reads the trained parameters is not built there, and the test asserts that
+Spark holds exactly DuckDB's tables minus those (read from dbt's manifest).
 """
 
 from __future__ import annotations
@@ -40,13 +42,12 @@ PG_PORT = "54339"
 PG_DBNAME = "gtm_parity"
 COMPARED_TARGETS = ("postgres", "spark")
 """Targets whose marts are compared with DuckDB's (the `dev` target)."""
-PYTHON_ONLY_ATTRIBUTION = ("markov", "shapley", "data_driven")
-MARTS_WITH_PYTHON_ROWS = {"fct_attribution", "fct_attributed_outcomes"}
-"""Marts with an `attribution_model` column whose data-driven rows only Python engines have."""
-PYTHON_MARTS = {"fct_lead_scores", "fct_lead_score_holdout_outcomes", "rpt_lead_score_evaluation"}
-"""Marts that read the predictive lead score (a dbt Python model): off where dbt runs no Python."""
-ROI_MART = "rpt_marketing_roi"
-"""Reports the first of var('marketing_roi_attribution_models') the build holds: engine-specific."""
+TRAINED_TARGETS = ("dev", "postgres")
+"""Targets built in both phases around `gtm train`; the others build the first phase only."""
+SCHEMAS = ("marts", "sync")
+"""The schemas compared: BI's marts and the reverse-ETL payloads."""
+SCORING = "source:model_parameters+"
+"""What reads the trained parameters: built after `gtm train` (gtm/ops/phases.py)."""
 
 Marts = dict[str, tuple[list[str], list[tuple]]]
 """Mart name -> (column names, rows) as an engine returns them."""
@@ -78,34 +79,45 @@ def _ingest(work: Path, world: Path, target: str) -> None:
     assert result.returncode == 0, f"gtm ingest on {target} failed:\n{result.stderr[-4000:]}"
 
 
-def _build(work: Path, target: str) -> float:
-    """Build seeds and models on `target`; return the seconds it took."""
-    started = time.monotonic()
+def _run(work: Path, target: str, command: list[str]) -> None:
     result = subprocess.run(
-        [
-            str(BIN / "dbt"),
-            "build",
-            "--resource-type",
-            "seed",
-            "--resource-type",
-            "model",
-            "--target",
-            target,
-            "--project-dir",
-            str(REPO),
-            "--profiles-dir",
-            str(REPO),
-            "--target-path",
-            str(work / f"target_{target}"),
-            "--log-path",
-            str(work / f"logs_{target}"),
-        ],
+        command,
         cwd=REPO,
-        env=_env(work, target),
+        env=_env(work, target) | {"DBT_TARGET_PATH": str(work / f"target_{target}")},
         capture_output=True,
         text=True,
     )
-    assert result.returncode == 0, f"dbt build on {target} failed:\n{result.stdout[-4000:]}"
+    shown = " ".join(command[:3])
+    assert result.returncode == 0, (
+        f"{shown} on {target} failed:\n{result.stdout[-4000:]}\n{result.stderr[-2000:]}"
+    )
+
+
+def _build(work: Path, target: str) -> float:
+    """Build seeds and models on `target` in two phases around `gtm train`; return the seconds."""
+    started = time.monotonic()
+    dbt_build = [
+        str(BIN / "dbt"),
+        "build",
+        "--resource-type",
+        "seed",
+        "--resource-type",
+        "model",
+        "--target",
+        target,
+        "--project-dir",
+        str(REPO),
+        "--profiles-dir",
+        str(REPO),
+        "--target-path",
+        str(work / f"target_{target}"),
+        "--log-path",
+        str(work / f"logs_{target}"),
+    ]
+    _run(work, target, [*dbt_build, "--exclude", SCORING])
+    if target in TRAINED_TARGETS:
+        _run(work, target, [str(BIN / "gtm"), "train"])
+        _run(work, target, [*dbt_build, "--select", SCORING])
     return time.monotonic() - started
 
 
@@ -141,15 +153,10 @@ def engines_built(postgres_server: str, tmp_path_factory: pytest.TempPathFactory
     return work, seconds
 
 
-def _mart_sql(table: str) -> str | None:
-    """The query that reads `table` for the comparison; None for a mart left out of it."""
-    if table == ROI_MART:
-        return None
-    where = ""
-    if table in MARTS_WITH_PYTHON_ROWS:
-        excluded = ", ".join(f"'{name}'" for name in PYTHON_ONLY_ATTRIBUTION)
-        where = f" where attribution_model not in ({excluded})"
-    return f"select * from marts.{table}{where}"
+TABLES_SQL = (
+    "select table_schema || '.' || table_name from information_schema.tables "
+    f"where table_schema in ({', '.join(repr(schema) for schema in SCHEMAS)}) order by 1"
+)
 
 
 def _duckdb_rows(work: Path, sql: str) -> tuple[list[str], list[tuple]]:
@@ -159,15 +166,9 @@ def _duckdb_rows(work: Path, sql: str) -> tuple[list[str], list[tuple]]:
 
 
 def _duckdb_marts(work: Path) -> tuple[list[str], Marts]:
-    _, rows = _duckdb_rows(
-        work,
-        "select table_name from information_schema.tables where table_schema = 'marts' "
-        "order by table_name",
-    )
+    _, rows = _duckdb_rows(work, TABLES_SQL)
     tables = [name for (name,) in rows]
-    return tables, {
-        name: _duckdb_rows(work, sql) for name in tables if (sql := _mart_sql(name)) is not None
-    }
+    return tables, {name: _duckdb_rows(work, f"select * from {name}") for name in tables}
 
 
 def _postgres_rows(sql: str) -> tuple[list[str], list[tuple]]:
@@ -185,21 +186,16 @@ def _postgres_rows(sql: str) -> tuple[list[str], list[tuple]]:
 
 
 def _postgres_marts() -> tuple[list[str], Marts]:
-    _, rows = _postgres_rows(
-        "select table_name from information_schema.tables where table_schema = 'marts' "
-        "order by table_name"
-    )
+    _, rows = _postgres_rows(TABLES_SQL)
     tables = [name for (name,) in rows]
-    return tables, {
-        name: _postgres_rows(sql) for name in tables if (sql := _mart_sql(name)) is not None
-    }
+    return tables, {name: _postgres_rows(f"select * from {name}") for name in tables}
 
 
 def _spark_marts(work: Path, expected: list[str]) -> tuple[list[str], Marts]:
     """Read the marts from Spark's metastore in a child process (spark_rows_child.py)."""
-    queries = {name: sql for name in expected if (sql := _mart_sql(name)) is not None}
+    queries = {name: f"select * from {name}" for name in expected}
     request, answer = work / "spark_queries.json", work / "spark_rows.pickle"
-    request.write_text(json.dumps({"schema": "marts", "queries": queries}), encoding="utf-8")
+    request.write_text(json.dumps({"schemas": SCHEMAS, "queries": queries}), encoding="utf-8")
     result = subprocess.run(
         [sys.executable, str(SUPPORT / "spark_rows_child.py"), str(request), str(answer)],
         cwd=REPO,
@@ -212,16 +208,42 @@ def _spark_marts(work: Path, expected: list[str]) -> tuple[list[str], Marts]:
     return read["tables"], read["rows"]
 
 
+def _scoring_tables(work: Path) -> set[str]:
+    """`schema.table` of every model that reads the trained parameters (dbt's manifest)."""
+    manifest = json.loads((work / "target_dev" / "manifest.json").read_text(encoding="utf-8"))
+    children = manifest["child_map"]
+    found: set[str] = set()
+    todo = [key for key in children if key.startswith("source.gtm_warehouse.model_parameters.")]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            if child not in found:
+                found.add(child)
+                todo.append(child)
+    nodes = manifest["nodes"]
+    return {
+        f"{nodes[key]['schema']}.{nodes[key]['alias']}"
+        for key in found
+        if key in nodes and nodes[key]["resource_type"] == "model"
+    }
+
+
+def _expected_tables(work: Path, target: str, duck_tables: list[str]) -> list[str]:
+    """The tables `target` must hold: DuckDB's, minus the scoring ones where it is not trained."""
+    if target in TRAINED_TARGETS:
+        return duck_tables
+    scoring = _scoring_tables(work)
+    return [name for name in duck_tables if name not in scoring]
+
+
 @pytest.fixture(scope="module")
 def engine_marts(engines_built) -> dict[str, tuple[list[str], Marts]]:
-    """Every engine's marts (the tables it built, and the rows compared): read once."""
+    """Every engine's marts (the tables it built, and their rows): read once."""
     work, _ = engines_built
     duck_tables, duck = _duckdb_marts(work)
-    portable = [name for name in duck_tables if name not in PYTHON_MARTS]
     return {
         "dev": (duck_tables, duck),
         "postgres": _postgres_marts(),
-        "spark": _spark_marts(work, portable),
+        "spark": _spark_marts(work, _expected_tables(work, "spark", duck_tables)),
     }
 
 
@@ -272,19 +294,24 @@ def _mismatches(table: str, target: str, duck: tuple, other: tuple) -> list[str]
 
 
 @pytest.mark.parametrize("target", COMPARED_TARGETS)
-def test_builds_every_portable_mart(engine_marts, target: str) -> None:
-    """PostgreSQL and Spark build every mart that needs no Python model, as DuckDB does."""
+def test_builds_every_mart(engines_built, engine_marts, target: str) -> None:
+    """PostgreSQL builds every mart and sync payload DuckDB builds; Spark all but the scoring."""
+    work, _ = engines_built
     duck_tables, _ = engine_marts["dev"]
     tables, _ = engine_marts[target]
-    assert tables == sorted(name for name in duck_tables if name not in PYTHON_MARTS)
+    assert tables == _expected_tables(work, target, duck_tables)
+    if target in TRAINED_TARGETS:
+        assert "marts.fct_lead_scores" in tables
+        assert "sync.sync_people" in tables
+    assert "marts.fct_opportunities" in tables
 
 
 @pytest.mark.parametrize("target", COMPARED_TARGETS)
 def test_marts_equal_row_for_row(engine_marts, target: str) -> None:
     """Every mart on `target` equals DuckDB's: same columns, rows, keys; cents; floats to 1e-9."""
     _, duck = engine_marts["dev"]
-    _, marts = engine_marts[target]
-    assert sorted(marts) == sorted(name for name in duck if name not in PYTHON_MARTS)
+    tables, marts = engine_marts[target]
+    assert sorted(marts) == sorted(tables)
     mismatches: list[str] = []
     for table in sorted(marts):
         mismatches += _mismatches(table, target, duck[table], marts[table])

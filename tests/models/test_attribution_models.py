@@ -1,12 +1,12 @@
-"""The data-driven attribution models (Markov, Shapley, data-driven) of
-models/intermediate/attribution/int_attribution_channels_credited.py, and the demo world's true
+"""The data-driven attribution models (Markov, Shapley, data-driven), and the demo world's true
 channel contributions they are measured against (gtm_demo/truth_contributions.py).
 
-dbt Python models cannot import project modules, so the math lives in the model file; it is loaded
-here with importlib and checked against hand-solved chains, hand-computed Shapley games and a
-brute-force Shapley reference (every ordering of the players, exact fractions). The Python model
-also runs on an in-memory DuckDB with a stand-in for dbt's `dbt` object, and the Shapley totals of
-a real scale-0.1 build are checked against a brute-force Shapley of the whole data set's game.
+The training and its Python reference of the crediting (gtm/training/attribution.py) are checked
+against hand-solved chains, hand-computed Shapley games and a brute-force Shapley reference (every
+ordering of the players, exact fractions), on hand-built paths tables. On a real scale-0.1 build,
+the SQL model int_attribution_channels_credited (which applies the stored parameters) equals the
+Python reference on the same paths, and the Shapley totals equal a brute-force Shapley of the whole
+data set's game.
 """
 
 import itertools
@@ -20,7 +20,7 @@ import pytest
 numpy = pytest.importorskip("numpy")
 duckdb = pytest.importorskip("duckdb")
 
-from attribution_peers import FakeDbt, load_model_module  # noqa: E402
+from attribution_peers import load_model_module  # noqa: E402
 
 algo = load_model_module()
 
@@ -373,19 +373,20 @@ def _run_model(journeys):
                 " > ".join(history[0] if history and history[0] else platform_path),
             ],
         )
-    table = algo.model(FakeDbt(session, {}), session)
-    assert table.column_names == [
-        "conversion_id",
-        "conversion_type",
-        "attribution_model",
-        "channel_key",
-        "is_platform_split",
-        "channel_credit",
-    ]
+    rows = session.execute(
+        "select " + ", ".join(algo_columns()) + " from int_attribution_paths_listed"
+    ).fetchall()
+    credited = algo.credit_conversions(algo.journeys_from_rows(rows))
     return {
-        (row["conversion_id"], row["attribution_model"], row["channel_key"]): row["channel_credit"]
-        for row in table.to_pylist()
+        (conversion_id, model_name, channel): credit
+        for conversion_id, _, model_name, channel, _, credit in credited
     }
+
+
+def algo_columns():
+    from gtm.training.train import ATTRIBUTION_COLUMNS
+
+    return ATTRIBUTION_COLUMNS
 
 
 def test_model_hand_computed_credits():
@@ -520,6 +521,31 @@ def test_shapley_mart_totals_equal_the_brute_force_shapley_of_the_built_data_set
         assert set(mart) == set(players)
         assert mart == {player: pytest.approx(value, abs=1e-9) for player, value in phi.items()}
         assert sum(mart.values()) == pytest.approx(len(paths), abs=1e-9)
+
+
+def test_the_sql_model_equals_the_python_reference_on_the_built_paths(built_warehouse):
+    """int_attribution_channels_credited (SQL over the stored parameters) equals the reference."""
+    rows = built_warehouse.query(
+        "select " + ", ".join(algo_columns()) + " from main.int_attribution_paths_listed"
+    )
+    expected = {
+        (conversion_id, model_name, channel): (split, credit)
+        for conversion_id, _, model_name, channel, split, credit in algo.credit_conversions(
+            algo.journeys_from_rows(rows)
+        )
+    }
+    built = {
+        (conversion_id, model_name, channel): (split, credit)
+        for conversion_id, model_name, channel, split, credit in built_warehouse.query(
+            "select conversion_id, attribution_model, channel_key, is_platform_split,"
+            " channel_credit from main.int_attribution_channels_credited"
+        )
+    }
+    assert set(built) == set(expected)
+    assert {model for _, model, _ in built} == set(algo.MODELS)
+    for key, (split, credit) in expected.items():
+        assert built[key][0] == split, key
+        assert built[key][1] == pytest.approx(credit, abs=1e-9), key
 
 
 def test_the_data_driven_model_sits_in_the_mart_beside_the_other_eight(built_warehouse):

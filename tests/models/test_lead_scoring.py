@@ -2,9 +2,9 @@
 
 Two parts:
 
-- the predictive model's plain functions (int_lead_scores_predicted.py in
-  models/intermediate/lead_scoring, loaded with importlib: dbt Python models cannot be
-  imported): the design matrix, that the explanations add up to the log-odds, Platt scaling,
+- the predictive model's plain functions (gtm/training/lead_scoring.py: the training, and its
+  Python reference of the scoring that int_lead_scores_predicted applies in SQL): the design
+  matrix, that the explanations add up to the log-odds, Platt scaling,
   determinism, and that the hold-out's labels never reach the model that scores it;
 - the scale-1 warehouse (`built_warehouse_scale1`): every lead-scoring node passes; the evaluation
   report's ROC AUC, PR AUC, Brier score and lift equal scikit-learn's on the mart's hold-out rows;
@@ -17,10 +17,8 @@ Two parts:
 
 from __future__ import annotations
 
-import importlib.util
 import math
 from collections.abc import Iterator
-from pathlib import Path
 
 import duckdb
 import pytest
@@ -31,13 +29,6 @@ metrics = pytest.importorskip("sklearn.metrics")
 
 from warehouse_support import BuiltWarehouse  # noqa: E402
 
-MODEL_FILE = (
-    Path(__file__).resolve().parents[2]
-    / "models"
-    / "intermediate"
-    / "lead_scoring"
-    / "int_lead_scores_predicted.py"
-)
 NODES = (
     "lead_scoring_fit_points",
     "lead_scoring_engagement_points",
@@ -60,15 +51,7 @@ SCORES = {
 ORACLE_SHARE = 0.9
 
 
-def _load_model_module():
-    spec = importlib.util.spec_from_file_location("int_lead_scores_predicted", MODEL_FILE)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-predicted = _load_model_module()
-
+from gtm.training import lead_scoring as predicted  # noqa: E402
 
 # ---------------------------------------------------------------------------------------------
 # The model's functions on synthetic snapshots
@@ -291,6 +274,31 @@ def test_holdout_labels_never_reach_the_holdout_model():
 
 # ---------------------------------------------------------------------------------------------
 # The scale-1 warehouse against the truth
+
+
+def test_the_sql_model_equals_the_python_reference(built_warehouse: BuiltWarehouse) -> None:
+    """int_lead_scores_predicted (SQL over the stored coefficients) equals `score_all` on the
+    same inputs: probabilities and contributions to 1e-9, the top signals exactly."""
+    with duckdb.connect(str(built_warehouse.path), read_only=True) as connection:
+        features = connection.execute("select * from main.int_lead_score_inputs_joined").df()
+        built = connection.execute("select * from main.int_lead_scores_predicted").df()
+    expected = predicted.score_all(features)
+    assert list(built.columns) == list(expected.columns)
+    keys = ["person_id", "snapshot_date"]
+    built = built.sort_values(keys).reset_index(drop=True)
+    expected = expected.sort_values(keys).reset_index(drop=True)
+    assert len(built) == len(expected) > 1000
+    assert (built["person_id"] == expected["person_id"]).all()
+    assert (built["model_name"] == expected["model_name"]).all()
+    for column in expected.columns:
+        if column in keys or column == "model_name":
+            continue
+        if not pandas.api.types.is_numeric_dtype(expected[column]):
+            assert list(built[column]) == list(expected[column]), column
+        else:
+            numpy.testing.assert_allclose(
+                built[column].astype(float), expected[column].astype(float), rtol=1e-9, atol=1e-9
+            )
 
 
 @pytest.fixture(scope="module")

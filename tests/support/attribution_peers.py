@@ -3,8 +3,8 @@
 Shared by tests/models/test_attribution_peers.py (do they agree?) and bench/bench_attribution.py
 (how fast is each?). `export_journeys` reads a built warehouse: every conversion's journey as
 int_attribution_journeys_joined holds it, and the converting and non-converting paths of
-int_attribution_paths_listed, aggregated, as the Markov model
-(int_attribution_channels_credited.py) solves them. The `run_*` functions feed those journeys to
+int_attribution_paths_listed, aggregated, as the Markov training
+(gtm/training/attribution.py) solves them. The `run_*` functions feed those journeys to
 ChannelAttribution and marketing-attribution-models (the `peers` extra) and return per-channel
 figures keyed by channel name.
 """
@@ -12,7 +12,6 @@ figures keyed by channel name.
 from __future__ import annotations
 
 import contextlib
-import importlib.util
 import io
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,7 +20,6 @@ from typing import Any
 import duckdb
 
 REPO = Path(__file__).resolve().parents[2]
-MODEL_FILE = REPO / "models/intermediate/attribution/int_attribution_channels_credited.py"
 # ChannelAttribution's Markov model is a Monte-Carlo estimate: 10 million simulated paths (the
 # default is 100,000), long enough for every cycle in the data.
 CA_MARKOV_OPTIONS = {"nsim_start": 1e7, "max_step": 1000, "seed": 0}
@@ -29,48 +27,11 @@ MAM_SEPARATOR = " > "
 CA_SEPARATOR = ">"
 
 
-class _FakeConfig:
-    """dbt's `dbt.config` as the model uses it: a no-op call and `meta_get`."""
-
-    def __init__(self, values: dict[str, Any]) -> None:
-        self._values = values
-
-    def __call__(self, **kwargs: Any) -> None:
-        return None
-
-    def get(self, key: str, default: Any = None) -> Any:
-        return default
-
-    def meta_get(self, key: str, default: Any = None) -> Any:
-        return self._values.get(key, default)
-
-
-class FakeDbt:
-    """What the model uses of dbt's `dbt` object (config(), config.meta_get(), ref()), on DuckDB.
-
-    `tables` maps a model name to the table that stands in for it (default: the same name).
-    """
-
-    def __init__(
-        self,
-        session: duckdb.DuckDBPyConnection,
-        meta: dict[str, Any],
-        tables: dict[str, str] | None = None,
-    ) -> None:
-        self._session = session
-        self._tables = tables or {}
-        self.config = _FakeConfig(meta)
-
-    def ref(self, name: str) -> duckdb.DuckDBPyRelation:
-        return self._session.table(self._tables.get(name, name))
-
-
 def load_model_module() -> Any:
-    """Import the dbt Python model file (dbt models are not importable as a package)."""
-    spec = importlib.util.spec_from_file_location("attribution_algorithmic", MODEL_FILE)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    """Return the attribution training module (gtm/training/attribution.py)."""
+    from gtm.training import attribution
+
+    return attribution
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,8 @@
 """Read what a Spark build holds, in a child process: `python spark_rows_child.py QUERIES OUT`.
 
-QUERIES is a JSON file {"schema": name, "queries": {table: sql}}; OUT receives a pickle of
-{"tables": [tables in the schema], "rows": {table: (columns, rows as tuples)}} for every query.
+QUERIES is a JSON file {"schemas": [names], "queries": {table: sql}}; OUT receives a pickle of
+{"tables": [`schema.table` of every table in the schemas], "rows": {table: (columns, rows as
+tuples)}} for every query.
 A child rather than the test process, so pytest's worker holds no JVM, and the Derby metastore
 (one process at a time) is released when it exits. The state folder is the `spark` target's
 (GTM_SPARK_STATE_DIR); run it with TZ=UTC so timestamps come back as naive UTC.
@@ -22,8 +23,12 @@ def main(queries_path: Path, out_path: Path) -> None:
     request = json.loads(queries_path.read_text(encoding="utf-8"))
     spark = engines.spark_session("gtm-parity-read")
     try:
-        shown = spark.sql(f"show tables in {request['schema']}").collect()
-        tables = sorted(row.tableName for row in shown)
+        tables = sorted(
+            f"{schema}.{row.tableName}"
+            for schema in request["schemas"]
+            if spark.catalog.databaseExists(schema)
+            for row in spark.sql(f"show tables in {schema}").collect()
+        )
         rows = {}
         for table, sql in request["queries"].items():
             frame = spark.sql(sql)

@@ -92,7 +92,11 @@ def run_dbt(path: Path, work: Path, *args: str) -> subprocess.CompletedProcess:
 
 
 def build_warehouse(world: Path, work: Path) -> BuiltWarehouse:
-    """Ingest `world` through the local API servers into `work`/warehouse.duckdb, then dbt build."""
+    """Ingest `world` through the local API servers into `work`/warehouse.duckdb, then build.
+
+    `gtm build`: dbt build in two phases around the training of the predictive models, dbt's target
+    folder `work`/target.
+    """
     work.mkdir(parents=True, exist_ok=True)
     path = work / "warehouse.duckdb"
     subprocess.run(
@@ -101,7 +105,13 @@ def build_warehouse(world: Path, work: Path) -> BuiltWarehouse:
         env=warehouse_env(path),
         check=True,
     )
-    build = run_dbt(path, work, "build")
+    build = subprocess.run(
+        [str(BIN / "gtm"), "build"],
+        cwd=REPO,
+        env=warehouse_env(path) | {"DBT_TARGET_PATH": str(work / "target")},
+        capture_output=True,
+        text=True,
+    )
     results_file = work / "target" / "run_results.json"
     if not results_file.exists():
         raise RuntimeError(f"dbt build did not run:\n{build.stdout}\n{build.stderr}")

@@ -1,5 +1,5 @@
 {#- One row per journey and conversion type, converting or not: the ordered channels of the journey, as
-    the data-driven models (int_attribution_channels_credited.py) read them.
+    the data-driven models' training (gtm/training/attribution.py) reads them.
     - Converting: each conversion's journey (int_attribution_journeys_joined).
     - Non-converting: every person with touches (outside web sessions) linked to no opportunity converting
       with that type; their path is their touches within var('attribution_lookback_days') days before

@@ -16,27 +16,14 @@ journeys as (
     from {{ ref('int_attribution_journeys_joined') }}
 ),
 
--- The Python model that credits channels runs only where dbt runs Python (macro python_models_enabled);
--- elsewhere no conversion is credited by a data-driven model.
 channel_credits as (
-    {%- if python_models_enabled() %}
-        select
-            conversion_id,
-            attribution_model,
-            channel_key,
-            is_platform_split,
-            channel_credit
-        from {{ ref('int_attribution_channels_credited') }}
-    {%- else %}
-        select
-            cast(null as {{ dbt.type_string() }}) as conversion_id,
-            cast(null as {{ dbt.type_string() }}) as attribution_model,
-            cast(null as {{ dbt.type_string() }}) as channel_key,
-            cast(null as {{ dbt.type_boolean() }}) as is_platform_split,
-            cast(null as {{ dbt.type_float() }}) as channel_credit
-        from journeys
-        where 1 = 0
-    {%- endif %}
+    select
+        conversion_id,
+        attribution_model,
+        channel_key,
+        is_platform_split,
+        channel_credit
+    from {{ ref('int_attribution_channels_credited') }}
 ),
 
 -- How many of the conversion's touches share each touch's channel, and its channel and platform.

@@ -1,8 +1,8 @@
 {#- One row per person and feature snapshot of the training pool, the hold-out and the as-of open leads: what
-    the predictive model (int_lead_scores_predicted, a Python model) reads, as one SQL model so that every
-    column it selects is linted and checked for portable SQL like the rest. The snapshot features
+    the predictive model's training (gtm/training/lead_scoring.py) reads and int_lead_scores_predicted
+    scores. The snapshot features
     (int_lead_score_features_snapshotted) beside the rules-based scores of the same snapshot
-    (int_lead_scores_calculated), which the Python model calibrates. -#}
+    (int_lead_scores_calculated), which the training calibrates. -#}
 
 {%- set signal_types = [
     'web_visit',

@@ -1,4 +1,4 @@
-{{ config(enabled=var('hubspot_enabled') and python_models_enabled()) }}
+{{ config(enabled=var('hubspot_enabled')) }}
 
 with
 

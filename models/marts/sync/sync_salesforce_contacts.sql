@@ -1,4 +1,4 @@
-{{ config(enabled=var('salesforce_enabled') and python_models_enabled()) }}
+{{ config(enabled=var('salesforce_enabled')) }}
 
 with
 

@@ -1,6 +1,6 @@
 -- The segment "tier-1 open leads that nobody in sales has contacted (a Salesforce task or event) in the
 -- last `sync_uncontacted_days` days before `as_of_date`": one row per person in it.
-{{ config(enabled=var('salesforce_enabled') and python_models_enabled()) }}
+{{ config(enabled=var('salesforce_enabled')) }}
 
 with
 

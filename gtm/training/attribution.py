@@ -1,22 +1,27 @@
-"""Data-driven attribution: Markov, Shapley and a fitted data-driven model, credited per channel.
+"""Training of the data-driven attribution models: Markov removal effects and the fitted model.
 
-One row per conversion, data-driven attribution model ('markov', 'shapley', 'data_driven') and
-channel on its path, with the channel's share of the conversion (`channel_credit`; 1 per conversion
-and model). int_touchpoints_attributed_algorithmically splits each channel's credit over its
-touches. See the doc block `attribution__algorithmic` for the rules.
+`train` reads every journey's paths (int_attribution_paths_listed: ordered channels, converting or
+not) and returns the parameters the SQL model int_attribution_channels_credited applies on every
+engine (docs/engines.md): each channel's Markov share (removal effects, an exact linear solve per
+removed channel) and the data-driven model's intercept and non-negative coefficients (a constrained
+Newton fit). Shapley needs no training: it is 1/k per distinct channel, plain SQL.
 
-The model reads one upstream SQL model, int_attribution_paths_listed (every journey's ordered
-channels, converting or not), and holds no SQL. Paths are aggregated before any modelling, so the
-numerical work runs on the distinct paths, whatever the number of journeys. Everything is
-deterministic: no sampling, no simulation, no random start.
+Paths are aggregated before any modelling, so the numerical work runs on the distinct paths,
+whatever the number of journeys. Everything is deterministic: no sampling, no simulation, no
+random start, no clock.
 
-The math lives in plain functions below (no dbt, no DuckDB) so
-tests/models/test_attribution_models.py can load this file with importlib and check them against
-hand-solved cases and brute-force references.
+`credit_conversions` applies the same parameters in Python, exactly as the SQL model does: the
+reference that tests/models/test_attribution_models.py checks against hand-solved cases and
+brute-force Shapley values, and compares with what the SQL model built. The build never runs it.
 """
 
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from itertools import pairwise
 from math import factorial
+from typing import Any
 
 START = "(start)"
 
@@ -336,43 +341,86 @@ def data_driven_path_credits(paths, intercept, coefficients):
     return results
 
 
-# ------------------------------------------------------------------------------------------ dbt
-# model
+# ------------------------------------------------------------------------------------ training
 
 SEPARATOR = " > "
 MODELS = ("markov", "shapley", "data_driven")
 
 
-def credit_conversions(journeys):
-    """Credit every converting journey's channels in the three models.
+@dataclass(frozen=True)
+class Journey:
+    """One row of int_attribution_paths_listed, its paths split into channels."""
 
-    `journeys`: (conversion_type, conversion_id, is_conversion, channel_path,
-    attribution_channel_path, history_attribution_channel_path), the paths as lists of channels.
-    Markov and Shapley play on the journeys' channels. The data-driven model fits its conversion
-    probability on the histories (every touch up to the conversion, or ever for a journey that did
-    not convert: no window anchored on a burst of touches) and credits the channels with their ad
-    platform (`attribution_channel`) of each conversion's journey. Returns rows (conversion_id,
-    conversion_type, attribution_model, channel_key, is_platform_split, channel_credit), sorted.
+    conversion_type: str
+    conversion_id: str | None
+    is_conversion: bool
+    path: tuple[str, ...]
+    platform_path: tuple[str, ...]
+    history: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Parameters:
+    """What `train` learnt for one conversion type, and what it learnt it from."""
+
+    conversion_type: str
+    markov_effects: dict[str, float]
+    """Removal effect of each channel of the paths."""
+    markov_shares: dict[str, float]
+    """The removal effects scaled to sum to 1."""
+    intercept: float
+    coefficients: dict[str, float]
+    """The data-driven model's coefficient of each channel key (with its ad platform)."""
+    journeys: int
+    conversions: int
+    distinct_paths: int
+    distinct_histories: int
+
+
+def journeys_from_rows(rows: Iterable[Sequence[Any]]) -> list[Journey]:
+    """Turn rows of int_attribution_paths_listed into journeys, the paths split on SEPARATOR.
+
+    Each row: (conversion_type, conversion_id, is_conversion, channel_path,
+    attribution_channel_path, history_attribution_channel_path).
     """
-    by_type = {}
-    for conversion_type, conversion_id, is_conversion, path, platform_path, history in journeys:
-        by_type.setdefault(conversion_type, []).append(
-            (conversion_id, bool(is_conversion), tuple(path), tuple(platform_path), tuple(history))
+    return [
+        Journey(
+            str(conversion_type),
+            None if conversion_id is None else str(conversion_id),
+            bool(is_conversion),
+            tuple(str(path).split(SEPARATOR)),
+            tuple(str(platform_path).split(SEPARATOR)),
+            tuple(str(history).split(SEPARATOR)),
         )
-    rows = []
+        for conversion_type, conversion_id, is_conversion, path, platform_path, history in rows
+    ]
+
+
+def train(journeys: Iterable[Journey]) -> list[Parameters]:
+    """Train both models for each conversion type, in conversion-type order.
+
+    Markov plays on the journeys' channels. The data-driven model fits its conversion probability
+    on the histories (every touch up to the conversion, or ever for a journey that did not
+    convert: no window anchored on a burst of touches), on channel keys with their ad platform.
+    """
+    by_type: dict[str, list[Journey]] = {}
+    for journey in journeys:
+        by_type.setdefault(journey.conversion_type, []).append(journey)
+    trained = []
     for conversion_type in sorted(by_type):
         type_journeys = by_type[conversion_type]
-        markov_paths = {}
-        histories = {}
-        for _, is_conversion, path, _, history in type_journeys:
-            for paths, key in ((markov_paths, path), (histories, history)):
+        markov_paths: dict[tuple[str, ...], tuple[int, int]] = {}
+        histories: dict[tuple[str, ...], tuple[int, int]] = {}
+        for journey in type_journeys:
+            for paths, key in ((markov_paths, journey.path), (histories, journey.history)):
                 converted, not_converted = paths.get(key, (0, 0))
-                paths[key] = (converted + is_conversion, not_converted + (not is_conversion))
+                paths[key] = (
+                    converted + journey.is_conversion,
+                    not_converted + (not journey.is_conversion),
+                )
         _, effects = markov_removal_effects(
             [(list(path), *counts) for path, counts in sorted(markov_paths.items())]
         )
-        shares = normalise_shares(effects)
-
         ordered = sorted(histories.items())
         counts = [channel_counts(path) for path, _ in ordered]
         channels = sorted({channel for path_counts in counts for channel in path_counts})
@@ -381,38 +429,68 @@ def credit_conversions(journeys):
             [converted for _, (converted, _) in ordered],
             [not_converted for _, (_, not_converted) in ordered],
         )
-        coefficients = dict(zip(channels, betas, strict=True))
-        credited_paths = sorted(
-            {
-                platform_path
-                for _, is_conversion, _, platform_path, _ in type_journeys
-                if is_conversion
-            }
+        trained.append(
+            Parameters(
+                conversion_type=conversion_type,
+                markov_effects=effects,
+                markov_shares=normalise_shares(effects),
+                intercept=intercept,
+                coefficients=dict(zip(channels, betas, strict=True)),
+                journeys=len(type_journeys),
+                conversions=sum(journey.is_conversion for journey in type_journeys),
+                distinct_paths=len(markov_paths),
+                distinct_histories=len(histories),
+            )
         )
+    return trained
+
+
+# ------------------------------------------------------------------ reference crediting (tests)
+
+
+def credit_conversions(journeys: Iterable[Journey]) -> list[tuple]:
+    """Train, then credit every converting journey's channels in the three models, in Python.
+
+    The reference of what int_attribution_channels_credited (SQL) computes from the stored
+    parameters. The data-driven model credits the channels with their ad platform
+    (`attribution_channel`) of each conversion's journey. Returns rows (conversion_id,
+    conversion_type, attribution_model, channel_key, is_platform_split, channel_credit), sorted.
+    """
+    journeys = list(journeys)
+    parameters = {trained.conversion_type: trained for trained in train(journeys)}
+    rows = []
+    for conversion_type in sorted(parameters):
+        trained = parameters[conversion_type]
+        converting = sorted(
+            (
+                journey
+                for journey in journeys
+                if journey.conversion_type == conversion_type and journey.is_conversion
+            ),
+            key=lambda journey: str(journey.conversion_id),
+        )
+        platform_paths = sorted({journey.platform_path for journey in converting})
         fitted = dict(
             zip(
-                credited_paths,
+                platform_paths,
                 data_driven_path_credits(
-                    [channel_counts(path) for path in credited_paths], intercept, coefficients
+                    [channel_counts(path) for path in platform_paths],
+                    trained.intercept,
+                    trained.coefficients,
                 ),
                 strict=True,
             )
         )
-
-        for conversion_id, is_conversion, path, platform_path, _ in sorted(
-            type_journeys, key=lambda journey: str(journey[0])
-        ):
-            if not is_conversion:
-                continue
+        for journey in converting:
             for model_name, credits, split in (
-                ("markov", markov_path_credits(path, shares), False),
-                ("shapley", shapley_conversion_credits(path), False),
-                ("data_driven", fitted[platform_path], True),
+                ("markov", markov_path_credits(journey.path, trained.markov_shares), False),
+                ("shapley", shapley_conversion_credits(journey.path), False),
+                ("data_driven", fitted[journey.platform_path], True),
             ):
                 for channel in sorted(credits):
                     rows.append(
                         (
-                            conversion_id,
+                            journey.conversion_id,
                             conversion_type,
                             model_name,
                             channel,
@@ -421,56 +499,3 @@ def credit_conversions(journeys):
                         )
                     )
     return rows
-
-
-def model(dbt, session):
-    """Read every journey's path, credit the converting ones per channel in three models."""
-    import pyarrow
-
-    dbt.config(materialized="table")
-    paths = dbt.ref("int_attribution_paths_listed").arrow()
-    if hasattr(paths, "read_all"):
-        paths = paths.read_all()
-    columns = {
-        name: paths.column(name).to_pylist()
-        for name in (
-            "conversion_type",
-            "conversion_id",
-            "is_conversion",
-            "channel_path",
-            "attribution_channel_path",
-            "history_attribution_channel_path",
-        )
-    }
-    journeys = zip(
-        columns["conversion_type"],
-        columns["conversion_id"],
-        columns["is_conversion"],
-        [path.split(SEPARATOR) for path in columns["channel_path"]],
-        [path.split(SEPARATOR) for path in columns["attribution_channel_path"]],
-        [path.split(SEPARATOR) for path in columns["history_attribution_channel_path"]],
-        strict=True,
-    )
-    rows = credit_conversions(journeys)
-    names = [
-        "conversion_id",
-        "conversion_type",
-        "attribution_model",
-        "channel_key",
-        "is_platform_split",
-        "channel_credit",
-    ]
-    types = [
-        pyarrow.string(),
-        pyarrow.string(),
-        pyarrow.string(),
-        pyarrow.string(),
-        pyarrow.bool_(),
-        pyarrow.float64(),
-    ]
-    return pyarrow.table(
-        {
-            name: pyarrow.array([row[index] for row in rows], kind)
-            for index, (name, kind) in enumerate(zip(names, types, strict=True))
-        }
-    )

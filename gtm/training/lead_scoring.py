@@ -1,14 +1,13 @@
-"""Predictive lead score: P(a person becomes an opportunity within the horizon of a snapshot).
+"""Training of the predictive lead score: P(a person becomes an opportunity within the horizon).
 
-One row per person of two snapshots of int_lead_score_features_snapshotted, each scored by its own
-logistic regression (scikit-learn, trained inside the build):
+Two logistic regressions (scikit-learn) over the snapshots of int_lead_score_inputs_joined, whose
+coefficients the SQL model int_lead_scores_predicted applies on every engine (docs/engines.md):
 
-- the hold-out snapshot (at var('lead_scoring_cutoff_date')), scored by the `holdout` model trained
-  only on snapshots whose label window ends by the cutoff (`is_labelled_by_cutoff`): what the
-  evaluation (rpt_lead_score_evaluation) measures;
-- the open leads of the as-of snapshot (at var('as_of_date')), scored by the `production` model
-  trained on every labelled snapshot (`is_labelled`: label window ended by the as-of date, the
-  hold-out included).
+- the `holdout` model, trained only on snapshots whose label window ends by the cutoff
+  (`is_labelled_by_cutoff`), scores the hold-out snapshot (at var('lead_scoring_cutoff_date')):
+  what the evaluation (rpt_lead_score_evaluation) measures;
+- the `production` model, trained on every labelled snapshot (`is_labelled`: label window ended by
+  the as-of date, the hold-out included), scores the open leads of the as-of snapshot.
 
 Features (all from events strictly before the snapshot): log1p of every `*_count` column (signals
 by type, ever and in the recent days, visits by channel and ad platform; totals of other counts
@@ -25,13 +24,16 @@ Explanations: a feature's contribution is its coefficient times its standardised
 contributions and the intercept add up to the log-odds); the one-hot columns of an attribute add up
 to one contribution. The three largest contributions are the top signals.
 
-Deterministic: no sampling, no clock; lbfgs on fixed data. The functions below are plain Python
-(numpy, pandas, scikit-learn) so tests/models/test_lead_scoring.py loads this file with importlib.
+Deterministic: no sampling, no clock; lbfgs on fixed data, rows sorted by snapshot and person.
+`score_all` and `predict` apply the fitted models in Python exactly as the SQL model does: the
+reference tests/models/test_lead_scoring.py checks; the build never runs them.
 """
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -205,54 +207,97 @@ def platt_scaling(scores: np.ndarray, labels: np.ndarray) -> tuple[float, float]
     return float(regression.intercept_[0]), float(regression.coef_[0][0]) / 100.0
 
 
-def score_snapshot(
-    features: pd.DataFrame, train_mask: pd.Series, score_mask: pd.Series, model_name: str
-) -> pd.DataFrame:
-    """Train on the rows of `train_mask`, score the rows of `score_mask` (one output row each)."""
+@dataclass(frozen=True)
+class TrainedModel:
+    """One fitted model (`holdout` or `production`), its Platt scalings and its training pool."""
+
+    model_name: str
+    fitted: dict
+    """What `fit_model` returns."""
+    platt: dict[str, tuple[float, float]]
+    """Each rules-based score's Platt scaling (intercept, slope)."""
+    training_snapshots: int
+    as_of_date: Any
+    """The as-of snapshot's date; the cutoff is the hold-out snapshot's."""
+    cutoff_date: Any
+
+
+def _snapshot_date(features: pd.DataFrame, flag: str) -> Any:
+    dates = features.loc[features[flag].astype(bool), "snapshot_date"]
+    return None if dates.empty else pd.Timestamp(dates.max()).date()
+
+
+def train_model(features: pd.DataFrame, train_mask: pd.Series, model_name: str) -> TrainedModel:
+    """Fit the model and the rules-based scores' Platt scalings on the rows of `train_mask`."""
     numeric = numeric_feature_columns(list(features.columns))
     train = features[train_mask]
-    target = features[score_mask]
-    model = fit_model(train, numeric)
-    scored = predict(model, target)
+    fitted = fit_model(train, numeric)
     labels = train["became_opportunity_within_horizon"].astype(bool).to_numpy()
+    platt = {score: platt_scaling(train[score].to_numpy(), labels) for score in RULE_SCORES}
+    return TrainedModel(
+        model_name=model_name,
+        fitted=fitted,
+        platt=platt,
+        training_snapshots=int(train["snapshot_date"].nunique()),
+        as_of_date=_snapshot_date(features, "is_as_of"),
+        cutoff_date=_snapshot_date(features, "is_holdout"),
+    )
+
+
+def sorted_features(features: pd.DataFrame) -> pd.DataFrame:
+    """Return the rows in a fixed order (snapshot, person): the fits do not depend on read order."""
+    return features.sort_values(["snapshot_date", "person_id"]).reset_index(drop=True)
+
+
+def train(features: pd.DataFrame) -> list[TrainedModel]:
+    """Train the `holdout` and the `production` models."""
+    features = sorted_features(features)
+    return [
+        train_model(features, features["is_labelled_by_cutoff"].astype(bool), "holdout"),
+        train_model(features, features["is_labelled"].astype(bool), "production"),
+    ]
+
+
+def score_snapshot(
+    features: pd.DataFrame, trained: TrainedModel, score_mask: pd.Series
+) -> pd.DataFrame:
+    """Score the rows of `score_mask` with `trained` (one output row each), in Python."""
+    target = features[score_mask]
+    scored = predict(trained.fitted, target)
     for score in RULE_SCORES:
-        intercept, slope = platt_scaling(train[score].to_numpy(), labels)
+        intercept, slope = trained.platt[score]
         log_odds = intercept + slope * target[score].astype(float).to_numpy()
         scored[f"{score}_probability"] = 1.0 / (1.0 + np.exp(-log_odds))
     out = pd.DataFrame(
         {
             "person_id": target["person_id"].to_numpy(),
             "snapshot_date": target["snapshot_date"].to_numpy(),
-            "model_name": model_name,
+            "model_name": trained.model_name,
         }
     )
     for column in scored.columns:
         out[column] = scored[column].to_numpy()
-    out["training_snapshots"] = int(train["snapshot_date"].nunique())
-    out["training_rows"] = model["rows"]
-    out["training_positives"] = model["positives"]
+    out["training_snapshots"] = trained.training_snapshots
+    out["training_rows"] = trained.fitted["rows"]
+    out["training_positives"] = trained.fitted["positives"]
     return out
 
 
 def score_all(features: pd.DataFrame) -> pd.DataFrame:
-    """Score the hold-out with the `holdout` model, the as-of open leads with `production`."""
-    features = features.sort_values(["snapshot_date", "person_id"]).reset_index(drop=True)
-    holdout = score_snapshot(
-        features,
-        features["is_labelled_by_cutoff"].astype(bool),
-        features["is_holdout"].astype(bool),
-        "holdout",
-    )
-    production = score_snapshot(
-        features,
-        features["is_labelled"].astype(bool),
-        features["is_as_of"].astype(bool) & features["is_open_lead"].astype(bool),
-        "production",
-    )
-    return pd.concat([holdout, production], ignore_index=True)
+    """Train, then score the hold-out with `holdout` and the as-of open leads with `production`.
 
-
-def model(dbt, session):
-    """Read the model's inputs (one upstream SQL model), train, score, return a DataFrame."""
-    dbt.config(materialized="table")
-    return score_all(dbt.ref("int_lead_score_inputs_joined").df())
+    The Python reference of int_lead_scores_predicted (SQL over the stored coefficients).
+    """
+    features = sorted_features(features)
+    holdout, production = train(features)
+    return pd.concat(
+        [
+            score_snapshot(features, holdout, features["is_holdout"].astype(bool)),
+            score_snapshot(
+                features,
+                production,
+                features["is_as_of"].astype(bool) & features["is_open_lead"].astype(bool),
+            ),
+        ],
+        ignore_index=True,
+    )
