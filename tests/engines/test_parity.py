@@ -316,4 +316,5 @@ def test_marts_equal_row_for_row(engine_marts, target: str) -> None:
     for table in sorted(marts):
         mismatches += _mismatches(table, target, duck[table], marts[table])
     assert not mismatches, "\n".join(mismatches[:20])
-    assert len(marts) >= 10
+    # Spark builds the first phase only: the 8 marts that read no trained parameters (at 8cb419c).
+    assert len(marts) >= (10 if target in TRAINED_TARGETS else 8)
