@@ -2,14 +2,13 @@
 
 The training reads two small models that phase one of the build made and writes four small tables,
 so each engine is reached through its own client, with the connection settings profiles.yml uses:
-the DuckDB file (`duckdb`), PostgreSQL through psycopg2 (`GTM_PG_*`), Spark through the session
-dbt-spark runs in this process (`SparkSession.builder.getOrCreate()`, configured as profiles.yml
-configures it). A cloud target raises one line: its training client is not written yet.
+the DuckDB file (`duckdb`), PostgreSQL through psycopg2 (`engines.postgres_url`, the `GTM_PG_*`
+variables), Spark through the session the `spark` target uses (`engines.spark_session`). A cloud
+target raises one line: its training client is not written yet.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -17,7 +16,7 @@ from typing import Any, Protocol
 
 import pandas as pd
 
-from gtm.engines import Target, postgres_address, spark_state_dir
+from gtm.engines import Target, postgres_url, spark_session
 from gtm.errors import GtmError
 from gtm.training.parameters import BOOLEAN, DATE, FLOAT, INTEGER, SCHEMA, STRING, Table
 
@@ -70,14 +69,7 @@ class _Postgres:
     def __init__(self) -> None:
         import psycopg2
 
-        host, port = postgres_address()
-        self.con = psycopg2.connect(
-            host=host,
-            port=port,
-            user=os.environ.get("GTM_PG_USER", "postgres"),
-            password=os.environ.get("GTM_PG_PASSWORD", "postgres"),
-            dbname=os.environ.get("GTM_PG_DBNAME", "gtm"),
-        )
+        self.con = psycopg2.connect(postgres_url())
 
     def query(self, sql: str) -> pd.DataFrame:
         with self.con.cursor() as cursor:
@@ -109,19 +101,7 @@ class _Postgres:
 
 class _Spark:
     def __init__(self) -> None:
-        from pyspark.sql import SparkSession
-
-        state = spark_state_dir()
-        self.spark = (
-            SparkSession.builder.config("spark.sql.warehouse.dir", str(state / "warehouse"))
-            .config(
-                "spark.hadoop.javax.jdo.option.ConnectionURL",
-                f"jdbc:derby:;databaseName={state / 'metastore_db'};create=true",
-            )
-            .config("spark.sql.session.timeZone", "UTC")
-            .enableHiveSupport()
-            .getOrCreate()
-        )
+        self.spark = spark_session("gtm-train")
 
     def query(self, sql: str) -> pd.DataFrame:
         return self.spark.sql(sql).toPandas()
